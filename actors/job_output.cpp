@@ -1,0 +1,44 @@
+#include "actors/job_output.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "sidecars/runtime/base64.hpp"
+
+namespace warmtts {
+namespace {
+
+double round_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
+
+}  // namespace
+
+std::string job_output_json(const std::string& model, const synthesis_result& r, double queue_ms,
+                            double total_ms) {
+  nlohmann::json out;
+  out["audio_base64"] = base64::encode(r.audio);
+  out["format"] = r.format;
+  out["sample_rate"] = r.sample_rate;
+  out["duration_s"] = r.duration_s;
+  out["model"] = model;
+  out["seed"] = r.seed;
+  out["timings"] = {
+      {"queue", round_ms(queue_ms)},
+      {"conditioning", round_ms(r.conditioning_ms)},
+      {"generation", round_ms(r.generation_ms)},
+      {"vocoding", round_ms(r.vocoding_ms)},
+      {"total", round_ms(total_ms)},
+      {"rtf", r.duration_s > 0 ? r.inference_ms / 1000.0 / r.duration_s : 0.0},
+  };
+  return out.dump();
+}
+
+std::string stream_chunk_json(uint32_t index, int32_t sample_rate, const std::string& pcm_s16le) {
+  nlohmann::json out{{"chunk", index},
+                     {"audio_base64", base64::encode(pcm_s16le)},
+                     {"format", "pcm_s16le"},
+                     {"sample_rate", sample_rate}};
+  return out.dump();
+}
+
+}  // namespace warmtts

@@ -1,0 +1,152 @@
+#include "orchestrator/cli.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sidecars/model_catalog.hpp"
+
+namespace warmtts {
+namespace {
+
+// Applies the JSON config file to every option that neither a flag nor an environment variable
+// has set (CLI11 alone would let the file beat the environment).
+void apply_config_file(CLI::App& app, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw CLI::ValidationError("--config", "cannot read config file " + path);
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    throw CLI::ValidationError("--config", path + " is not a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '_', '-');
+    CLI::Option* opt = name == "config" ? nullptr : app.get_option_no_throw("--" + name);
+    if (!opt)
+      throw CLI::ValidationError("--config", path + ": \"" + key +
+                                                 "\" is not an option (see warmtts --help)");
+    if (opt->count() > 0) continue;
+    std::vector<std::string> results;
+    auto as_text = [&](const nlohmann::json& v) {
+      return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    if (value.is_array())
+      for (const auto& v : value) results.push_back(as_text(v));
+    else
+      results.push_back(as_text(value));
+    opt->add_result(results);
+    opt->run_callback();
+  }
+}
+
+void check(const Config& c) {
+  if (c.models.empty()) throw CLI::ValidationError("--models", "configure at least one model");
+  for (const auto& m : c.models) {
+    auto at = m.find('@');
+    std::string name = m.substr(0, at);
+    if (at == std::string::npos || at + 1 == m.size())
+      throw CLI::ValidationError("--models", "\"" + m + "\" must be MODEL@DEVICE, e.g. chatterbox@cuda:0");
+    if (!find_model_spec(name))
+      throw CLI::ValidationError("--models", "unknown model \"" + name + "\"; known: " +
+                                                  known_model_names());
+    if (std::count(c.models.begin(), c.models.end(), m) > 1)
+      throw CLI::ValidationError("--models", "\"" + m + "\" is listed twice");
+  }
+  auto names = c.model_names();
+  if (std::find(names.begin(), names.end(), c.default_model) == names.end())
+    throw CLI::ValidationError("--default-model", "\"" + c.default_model +
+                                                      "\" is not one of the configured models");
+}
+
+}  // namespace
+
+std::vector<std::string> Config::model_names() const {
+  std::vector<std::string> names;
+  for (const auto& m : models) {
+    auto name = m.substr(0, m.find('@'));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+CommandLine parse_command_line(int argc, char** argv) {
+  CommandLine out;
+  Config& c = out.config;
+  CLI::App app{"warmtts: a RunPod serverless worker serving Chatterbox and Higgs Audio v2 with "
+               "weights loaded once, before the first job.\n"
+               "Precedence: flags > WARMTTS_* environment variables > --config file."};
+  app.fallthrough();  // global options may follow the subcommand
+  app.require_subcommand(1);
+  app.get_formatter()->column_width(36);
+
+  app.add_option("--config", c.config_file,
+                 "JSON file whose keys are option names (e.g. {\"port\": 8000, \"models\": [...]})")
+      ->envname("WARMTTS_CONFIG");
+  app.add_option("--host", c.host, "Address the HTTP API listens on")
+      ->envname("WARMTTS_HOST")->capture_default_str();
+  app.add_option("--port", c.port, "Port of the HTTP API (0: any free port)")
+      ->envname("WARMTTS_PORT")->capture_default_str();
+  app.add_option("--http-threads", c.http_threads, "Threads serving HTTP")
+      ->envname("WARMTTS_HTTP_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
+  app.add_option("--max-body-bytes", c.max_body_bytes, "Largest accepted request body")
+      ->envname("WARMTTS_MAX_BODY_BYTES")->capture_default_str();
+  app.add_option("--max-header-bytes", c.max_header_bytes, "Largest accepted request header")
+      ->envname("WARMTTS_MAX_HEADER_BYTES")->capture_default_str();
+  app.add_option("--models", c.models,
+                 "Model replicas to load at start-up, MODEL@DEVICE, comma-separated (models: " +
+                     known_model_names() + ")")
+      ->envname("WARMTTS_MODELS")->delimiter(',')->capture_default_str();
+  app.add_option("--default-model", c.default_model, "Model of a job that names none")
+      ->envname("WARMTTS_DEFAULT_MODEL")->capture_default_str();
+  app.add_option("--queue-capacity", c.queue_capacity, "Jobs that may wait per model")
+      ->envname("WARMTTS_QUEUE_CAPACITY")->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--queue-timeout", c.queue_timeout_s, "Seconds a job may wait in a queue")
+      ->envname("WARMTTS_QUEUE_TIMEOUT")->check(CLI::Range(1, 604800))->capture_default_str();
+  app.add_option("--execution-timeout", c.execution_timeout_s,
+                 "Default policy.executionTimeout, seconds")
+      ->envname("WARMTTS_EXECUTION_TIMEOUT")->check(CLI::Range(5, 604800))->capture_default_str();
+  app.add_option("--run-retention", c.run_retention_s, "Seconds the result of /run is kept")
+      ->envname("WARMTTS_RUN_RETENTION")->capture_default_str();
+  app.add_option("--runsync-retention", c.runsync_retention_s,
+                 "Seconds the result of /runsync is kept")
+      ->envname("WARMTTS_RUNSYNC_RETENTION")->capture_default_str();
+  app.add_option("--runsync-wait", c.runsync_wait_ms, "Default ?wait= of /runsync, milliseconds")
+      ->envname("WARMTTS_RUNSYNC_WAIT")->check(CLI::Range(1000, 300000))->capture_default_str();
+  app.add_option("--max-text-chars", c.max_text_chars, "Longest input.text, in characters")
+      ->envname("WARMTTS_MAX_TEXT_CHARS")->check(CLI::Range(1, 1000000))->capture_default_str();
+  app.add_option("--max-voice-bytes", c.max_voice_bytes, "Largest reference clip")
+      ->envname("WARMTTS_MAX_VOICE_BYTES")->capture_default_str();
+  app.add_option("--shutdown-grace", c.shutdown_grace_s,
+                 "On SIGTERM, seconds to wait for jobs in flight")
+      ->envname("WARMTTS_SHUTDOWN_GRACE")->capture_default_str();
+  app.add_option("--log-level", c.log_level, "trace, debug, info, warn or error")
+      ->envname("WARMTTS_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  auto* json_flag = app.add_flag("--log-json", c.log_json,
+                                 "One JSON object per log line (default when RUNPOD_ENDPOINT_ID is set)")
+                        ->envname("WARMTTS_LOG_JSON");
+
+  app.add_subcommand("serve", "Load the configured models and serve the HTTP API")
+      ->callback([&] { out.command = "serve"; });
+
+  try {
+    app.parse(argc, argv);
+    if (!c.config_file.empty()) apply_config_file(app, c.config_file);
+    if (json_flag->count() == 0 && std::getenv("RUNPOD_ENDPOINT_ID")) c.log_json = true;
+    check(c);
+  } catch (const CLI::CallForHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::CallForAllHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  return out;
+}
+
+}  // namespace warmtts

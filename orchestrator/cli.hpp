@@ -1,0 +1,25 @@
+// The `warmtts` command line (CLI11): global options that fill Config, and the subcommands.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "orchestrator/config.hpp"
+
+namespace warmtts {
+
+struct CommandLine {
+  Config config;
+  std::string command;  // "serve"
+};
+
+// A bad flag, environment variable or config file value; the message says which and why.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses argv, the environment and the config file. Prints the help and exits 0 for --help;
+// throws UsageError for anything it cannot accept.
+CommandLine parse_command_line(int argc, char** argv);
+
+}  // namespace warmtts

@@ -1,0 +1,44 @@
+// warmtts's configuration: one struct, read once at start-up from CLI flags, then environment
+// variables (WARMTTS_*), then an optional JSON config file — in that order of precedence.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace warmtts {
+
+struct Config {
+  // HTTP front
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;
+  int http_threads = 2;
+  size_t max_body_bytes = 32u << 20;
+  size_t max_header_bytes = 16u << 10;
+
+  // Models: each entry is one replica, "model@device".
+  std::vector<std::string> models = {"chatterbox@cuda:0", "higgs@cuda:0"};
+  std::string default_model = "chatterbox";
+
+  // Jobs
+  uint32_t queue_capacity = 64;       // per model
+  uint32_t queue_timeout_s = 600;     // longest a job waits in a queue
+  uint32_t execution_timeout_s = 600; // default policy.executionTimeout
+  uint32_t run_retention_s = 1800;    // results of /run kept (RunPod: 30 min)
+  uint32_t runsync_retention_s = 60;  // results of /runsync kept (RunPod: 1 min)
+  uint32_t runsync_wait_ms = 90'000;  // default ?wait= of /runsync
+  size_t max_text_chars = 3000;
+  size_t max_voice_bytes = 10u << 20;
+  uint32_t shutdown_grace_s = 600;    // SIGTERM: longest wait for jobs in flight
+
+  // Logging
+  std::string log_level = "info";
+  bool log_json = false;  // RunPod console format; on when RUNPOD_ENDPOINT_ID is set
+
+  std::string config_file;  // where file values came from, "" when none
+
+  // Model names of `models`, without duplicates, in order.
+  std::vector<std::string> model_names() const;
+};
+
+}  // namespace warmtts

@@ -1,0 +1,30 @@
+// Which engine implementation serves which model name. The shipped binary registers the native
+// engines; test binaries register test doubles from tests/ instead.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sidecars/tts_engine.hpp"
+
+namespace warmtts {
+
+using EngineFactory = std::function<std::unique_ptr<TtsEngine>(const EngineConfig&)>;
+
+class EngineCatalog {
+ public:
+  void add(const std::string& model, EngineFactory factory);
+
+  // nullptr when no engine for `model` is built into this binary.
+  const EngineFactory* find(const std::string& model) const;
+
+ private:
+  std::map<std::string, EngineFactory> factories_;
+};
+
+// The engines built into the `warmtts` binary.
+EngineCatalog shipped_engines();
+
+}  // namespace warmtts

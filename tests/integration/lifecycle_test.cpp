@@ -1,0 +1,186 @@
+// Worker lifecycle through the real binary: readiness, failed models, shutdown, metrics, logs,
+// limits and the command line.
+#define BOOST_TEST_MODULE lifecycle
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include "tests/support/worker_process.hpp"
+
+using namespace warmtts::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+std::string job(const std::string& text, const std::string& model = "chatterbox") {
+  return json{{"input", {{"text", text}, {"model", model}}}}.dump();
+}
+
+std::string run_command(const std::string& cmd, int* code = nullptr) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  if (code) *code = WEXITSTATUS(status);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ping_goes_204_then_200_after_warm_up_and_no_job_triggers_a_load) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu"},
+                  {{"WARMTTS_TONE_LOAD_MS", "1200"}});
+  BOOST_TEST(w.get("/ping").status == 204);
+  BOOST_TEST(w.get("/ping").body.empty());
+  // A job sent while loading waits in the queue; it does not start a load of its own.
+  auto id = w.post("/run", job("early bird")).json()["id"].get<std::string>();
+  BOOST_TEST(w.wait_for_ping(200) == 200);
+  BOOST_TEST(w.wait_final(id)["status"] == "COMPLETED");
+  auto metrics = w.get("/metrics").body;
+  BOOST_TEST(metrics.find("warmtts_job_cold_loads_total{model=\"chatterbox\"} 0") != std::string::npos);
+  BOOST_TEST(metrics.find("warmtts_model_ready{device=\"cpu\",model=\"chatterbox\"} 1") != std::string::npos);
+  for (auto phase : {"resolve", "verify", "read", "to_device", "warmup"})
+    BOOST_TEST(metrics.find(std::string("phase=\"") + phase + "\"") != std::string::npos);
+  BOOST_TEST(metrics.find("warmtts_cold_start_seconds") != std::string::npos);
+  BOOST_TEST(metrics.find("warmtts_model_loads_total{device=\"cpu\",model=\"chatterbox\",result=\"ok\"} 1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(failed_model_answers_fast_with_its_reason) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu,higgs@cpu"},
+                  {{"WARMTTS_TONE_FAIL_LOAD", "higgs"}});
+  BOOST_TEST(w.wait_for_ping(503) == 503);
+  auto ping = w.get("/ping").json();
+  BOOST_TEST(ping["failed"][0]["model"] == "higgs");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = w.post("/runsync", job("hello", "higgs"));
+  BOOST_TEST((std::chrono::steady_clock::now() - t0 < 2s));  // not the 600 s queue timeout
+  auto j = r.json();
+  BOOST_TEST(j["status"] == "FAILED");
+  BOOST_TEST(j["error"].get<std::string>().find("higgs@cpu is FAILED") != std::string::npos);
+  BOOST_TEST(w.get("/status/" + j["id"].get<std::string>()).json()["status"] == "FAILED");
+  // The healthy model still serves.
+  BOOST_TEST(w.post("/runsync", job("hello")).json()["status"] == "COMPLETED");
+  auto health = w.get("/health").json();
+  bool saw_reason = false;
+  for (const auto& m : health["models"])
+    if (m["model"] == "higgs")
+      saw_reason = m["state"] == "FAILED" && !m["reason"].get<std::string>().empty();
+  BOOST_TEST(saw_reason);
+}
+
+BOOST_AUTO_TEST_CASE(shipped_binary_reports_missing_engines_as_failed) {
+  WorkerProcess w(WARMTTS_BINARY, {});
+  BOOST_TEST(w.wait_for_ping(503) == 503);
+  auto j = w.post("/run", json{{"input", {{"text", "hi"}}}}.dump()).json();
+  BOOST_TEST(j["status"] == "FAILED");
+  BOOST_TEST(j["error"].get<std::string>().find("no engine for model 'chatterbox'") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(full_queue_is_429_not_a_hang) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu", "--queue-capacity", "1"});
+  w.wait_for_ping(200);
+  w.post("/run", job("busy [sleep:1500]"));
+  std::this_thread::sleep_for(100ms);
+  BOOST_TEST(w.post("/run", job("waits")).status == 200);
+  auto r = w.post("/run", job("one too many"));
+  BOOST_TEST(r.status == 429);
+  BOOST_TEST(r.json()["error"].get<std::string>().find("queue for model chatterbox is full") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(results_expire_after_their_retention) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu", "--runsync-retention", "1"});
+  w.wait_for_ping(200);
+  auto id = w.post("/runsync", job("short lived")).json()["id"].get<std::string>();
+  BOOST_TEST(w.get("/status/" + id).status == 200);
+  std::this_thread::sleep_for(1100ms);
+  auto r = w.get("/status/" + id);
+  BOOST_TEST(r.status == 404);
+  BOOST_TEST(r.json()["error"].get<std::string>().find("retention") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_finishes_the_job_in_flight_and_exits_0) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu"});
+  w.wait_for_ping(200);
+  auto port = w.port();
+  auto pending = std::async(std::launch::async, [port] {
+    HttpClient c(port);
+    return c.post("/runsync", job("finishing [sleep:1500]"));
+  });
+  std::this_thread::sleep_for(300ms);
+  w.signal(SIGTERM);
+  std::this_thread::sleep_for(100ms);
+  auto refused = w.post("/run", job("too late"));
+  BOOST_TEST(refused.status == 503);
+  BOOST_TEST(refused.json()["error"].get<std::string>().find("shutting down") != std::string::npos);
+  auto r = pending.get();
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.json()["status"] == "COMPLETED");
+  BOOST_TEST((w.wait_exit(10s) == 0));
+}
+
+BOOST_AUTO_TEST_CASE(metrics_pass_promtool) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu,higgs@cpu"});
+  w.wait_for_ping(200);
+  w.post("/runsync", job("one"));
+  w.post("/runsync", json{{"input", {{"text", "two"}, {"stream", true}}}}.dump());
+  w.post("/runsync", job("[fail]"));
+  w.post("/run", "{bad");
+  auto m = w.get("/metrics");
+  BOOST_TEST(m.status == 200);
+  BOOST_TEST(m.headers["Content-Type"].find("text/plain; version=0.0.4") == 0u);
+  for (auto name : {"warmtts_model_state", "warmtts_model_ready", "warmtts_model_load_seconds",
+                    "warmtts_model_loads_total", "warmtts_model_restarts_total",
+                    "warmtts_job_cold_loads_total", "warmtts_jobs_total", "warmtts_jobs_in_queue",
+                    "warmtts_jobs_in_progress", "warmtts_job_queue_seconds",
+                    "warmtts_job_inference_seconds", "warmtts_job_duration_seconds",
+                    "warmtts_first_audio_seconds", "warmtts_real_time_factor",
+                    "warmtts_audio_seconds_total", "warmtts_cold_start_seconds",
+                    "warmtts_http_requests_total", "warmtts_http_request_seconds"})
+    BOOST_TEST(m.body.find(std::string("# TYPE ") + name + " ") != std::string::npos, name);
+  BOOST_TEST(m.body.find("warmtts_jobs_total{model=\"chatterbox\",status=\"FAILED\"} 1") != std::string::npos);
+  std::ofstream("/tmp/warmtts-metrics.txt") << m.body;
+  int code = -1;
+  auto out = run_command("promtool check metrics < /tmp/warmtts-metrics.txt 2>&1", &code);
+  BOOST_TEST(code == 0, out);
+}
+
+BOOST_AUTO_TEST_CASE(runpod_console_logs_are_json_with_request_ids) {
+  WorkerProcess w(test_worker_binary(), {"--models", "chatterbox@cpu"},
+                  {{"RUNPOD_ENDPOINT_ID", "test-endpoint"}});
+  w.wait_for_ping(200);
+  auto id = w.post("/runsync", job("log me")).json()["id"].get<std::string>();
+  std::this_thread::sleep_for(100ms);
+  bool tagged = false;
+  std::istringstream lines(w.log());
+  for (std::string line; std::getline(lines, line);) {
+    auto j = json::parse(line);  // every line is one JSON object
+    BOOST_TEST(j.contains("requestId"));
+    BOOST_TEST(j.contains("level"));
+    BOOST_TEST(j.contains("message"));
+    if (j["requestId"] == id) tagged = true;
+  }
+  BOOST_TEST(tagged);
+}
+
+BOOST_AUTO_TEST_CASE(help_documents_every_option_and_bad_flags_exit_2) {
+  int code = -1;
+  auto help = run_command(std::string(WARMTTS_BINARY) + " --help", &code);
+  BOOST_TEST(code == 0);
+  for (auto opt : {"--config", "--host", "--port", "--http-threads", "--max-body-bytes",
+                   "--max-header-bytes", "--models", "--default-model", "--queue-capacity",
+                   "--queue-timeout", "--execution-timeout", "--run-retention",
+                   "--runsync-retention", "--runsync-wait", "--max-text-chars",
+                   "--max-voice-bytes", "--shutdown-grace", "--log-level", "--log-json", "serve"})
+    BOOST_TEST(help.find(opt) != std::string::npos, opt);
+  auto err = run_command(std::string(WARMTTS_BINARY) + " serve --models nope@cpu 2>&1", &code);
+  BOOST_TEST(code == 2);
+  BOOST_TEST(err.find("unknown model \"nope\"") != std::string::npos);
+}

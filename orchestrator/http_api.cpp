@@ -32,15 +32,29 @@ std::string new_job_id(bool sync) {
 
 std::string error_body(const std::string& message) { return json{{"error", message}}.dump(); }
 
+// Appends `"key":<raw JSON text>` to an object being written as text: outputs are already JSON
+// (several MB of base64 audio), so they are spliced in rather than parsed and written again.
+std::string with_raw_member(std::string object_json, std::string_view key, std::string_view raw) {
+  object_json.pop_back();  // '}'
+  object_json.reserve(object_json.size() + key.size() + raw.size() + 8);
+  if (object_json.size() > 1) object_json += ',';
+  object_json += '"';
+  object_json += key;
+  object_json += "\":";
+  object_json += raw;
+  object_json += '}';
+  return object_json;
+}
+
 // RunPod's /status object.
 std::string view_body(const job_view& v) {
   json out{{"id", v.id}, {"status", v.status}};
   if (v.status != job_state::in_queue) out["delayTime"] = v.delay_ms;
   if (v.status != job_state::in_queue && v.status != job_state::in_progress)
     out["executionTime"] = v.execution_ms;
-  if (!v.output_json.empty()) out["output"] = json::parse(v.output_json);
   if (!v.error.empty()) out["error"] = v.error;
-  return out.dump();
+  if (v.output_json.empty()) return out.dump();
+  return with_raw_member(out.dump(), "output", v.output_json);
 }
 
 std::string not_found(const std::string& id) {
@@ -129,10 +143,15 @@ void HttpApi::handle(HttpRequest&& req, HttpReply reply) {
       if (!a.value) return unavailable("/stream/{id}", a.error);
       const auto& v = *a.value;
       if (!v.found) return answer("/stream/{id}", http::status::not_found, not_found(id));
-      json out{{"id", v.id}, {"status", v.status}, {"stream", json::array()}};
-      for (const auto& chunk : v.stream) out["stream"].push_back({{"output", json::parse(chunk)}});
+      json out{{"id", v.id}, {"status", v.status}};
       if (!v.error.empty()) out["error"] = v.error;
-      answer("/stream/{id}", http::status::ok, out.dump());
+      std::string stream = "[";
+      for (const auto& chunk : v.stream) {
+        if (stream.size() > 1) stream += ',';
+        stream += with_raw_member("{}", "output", chunk);
+      }
+      stream += ']';
+      answer("/stream/{id}", http::status::ok, with_raw_member(out.dump(), "stream", stream));
     });
   }
   if (auto id = id_after(path, "/cancel/"); !id.empty()) {

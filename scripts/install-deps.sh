@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev prometheus-cpp-dev
   libsndfile1-dev libsoxr-dev libssl-dev
   libcli11-dev libspdlog-dev
-  prometheus curl python3 python3-venv
+  prometheus wrk curl python3 python3-venv
 )
 
 missing=()

@@ -79,7 +79,9 @@ void finish(self_ptr self, const std::string& id, job_outcome out) {
 
 void check_drained(self_ptr self) {
   auto& st = self->state;
-  if (!st.draining || !st.job_models.empty()) return;
+  if (!st.draining || !st.job_models.empty() || st.drain_waiters.empty()) return;
+  for (auto& [name, r] : st.replicas)
+    if (r.handle) self->send(r.handle, atoms::drain::value);
   for (auto& rp : st.drain_waiters) rp.deliver(true);
   st.drain_waiters.clear();
 }

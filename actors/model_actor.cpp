@@ -228,6 +228,7 @@ model_actor::behavior_type model_actor_behavior(
         auto& st = self->state;
         auto rp = self->make_response_promise<job_outcome>();
         if (st.status.state != model_state::ready) {
+          // Never a load here: loading happens once, at spawn (DESIGN.md §2).
           rp.deliver(job_outcome{std::string(job_state::failed),
                                  st.status.replica + " is " + st.status.state +
                                      (st.status.reason.empty() ? "" : ": " + st.status.reason),
@@ -256,8 +257,16 @@ model_actor::behavior_type model_actor_behavior(
         if (st.pending && st.running_id == id) st.cancel.request();
       },
       [self](atoms::status) { return self->state.status; },
+      [self](atoms::drain) {
+        auto status = self->state.status;
+        status.state = std::string(model_state::draining);
+        status.reason = "the worker is shutting down";
+        self->send(caf::actor_cast<model_actor>(self), atoms::state::value, std::move(status));
+      },
       [self](atoms::state, model_status& s) {
         auto& st = self->state;
+        // Once draining, the engine thread's late reports (a load finishing) change nothing.
+        if (st.status.state == model_state::draining) return;
         if (s.state != st.status.state) {
           if (s.state == model_state::failed)
             spdlog::error("{}: {} → FAILED: {}", st.status.replica, st.status.state, s.reason);

@@ -28,6 +28,8 @@ using model_actor = caf::typed_actor<
     // Sets the cancellation flag of the named job if it is the one running.
     caf::reacts_to<atoms::cancel, std::string>,
     caf::replies_to<atoms::status>::with<model_status>,
+    // The worker is shutting down: DRAINING, takes no more jobs.
+    caf::reacts_to<atoms::drain>,
     // From the replica's own engine thread.
     caf::reacts_to<atoms::state, model_status>,
     caf::reacts_to<atoms::done, std::string, job_outcome>>;

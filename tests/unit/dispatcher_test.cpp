@@ -249,4 +249,5 @@ BOOST_AUTO_TEST_CASE(drain_waits_for_jobs_and_refuses_new_ones) {
   BOOST_TEST(drained);
   BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 200ms));
   BOOST_TEST(s.wait("run", 0).status == "COMPLETED");
+  s.wait_state("DRAINING");
 }

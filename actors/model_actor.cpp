@@ -91,8 +91,8 @@ void load_engine(EngineSlot& slot, const model_actor_options& opt, model_actor s
     status.reason = std::move(reason);
     caf::anon_send(self, atoms::state::value, status);
   };
-  const EngineFactory* factory = opt.engines ? opt.engines->find(opt.model) : nullptr;
-  if (!factory) {
+  const EngineCatalog::Entry* entry = opt.engines ? opt.engines->find(opt.model) : nullptr;
+  if (!entry) {
     const ModelSpec* spec = find_model_spec(opt.model);
     report(model_state::failed,
            "no engine for model '" + opt.model + "' is built into this binary" +
@@ -102,20 +102,52 @@ void load_engine(EngineSlot& slot, const model_actor_options& opt, model_actor s
     Metrics::global().model_load_result(opt.model, opt.device, false);
     return;
   }
+  auto record_phase = [&](const std::string& p, double seconds) {
+    status.load_seconds[p] = seconds;
+    Metrics::global().model_load_phase(opt.model, opt.device, p, seconds);
+  };
+  EngineConfig engine_config{opt.model, opt.device, {}};
+  if (entry->loads_weights) {
+    // Nothing is read before every file of every repository is proven complete.
+    report(model_state::resolving, "finding the weights");
+    auto found = volume::resolve_model(opt.model, opt.volume, [&](const std::string& p) {
+      if (state_for_phase(p) != status.state)
+        report(state_for_phase(p), p == "resolve" ? "finding the weights" : "verifying the weights");
+    });
+    record_phase("resolve", found.resolve_seconds);
+    record_phase("verify", found.verify_seconds);
+    if (found.copy_seconds > 0) record_phase("copy", found.copy_seconds);
+    for (const auto& repo : found.repos) {
+      if (repo.volume.path.empty()) continue;
+      Metrics::global().volume_up(repo.volume.path, repo.volume.mounted && repo.volume.readable);
+      if (repo.volume.read_bytes_per_second > 0)
+        Metrics::global().volume_read_bytes_per_second(repo.volume.path,
+                                                       repo.volume.read_bytes_per_second);
+    }
+    if (!found.ok) {
+      Metrics::global().model_load_result(opt.model, opt.device, false);
+      report(model_state::failed, found.reason());
+      return;
+    }
+    for (const auto& [alias, folder] : found.folders()) {
+      engine_config.options[alias] = folder;
+      spdlog::info("{}@{}: {} from {}", opt.model, opt.device, alias, folder);
+    }
+  } else {
+    record_phase("resolve", 0);  // an engine without weights has nothing to find
+    record_phase("verify", 0);
+  }
   std::string phase = "create";
   try {
     report(model_state::loading, "creating the engine");
-    slot.engine = (*factory)(EngineConfig{opt.model, opt.device, {}});
+    slot.engine = entry->factory(engine_config);
     slot.sample_rate = slot.engine->info().sample_rate;
     LoadProgress progress;
     progress.entered = [&](const std::string& p) {
       phase = p;
       report(state_for_phase(p), p);
     };
-    progress.finished = [&](const std::string& p, double seconds) {
-      status.load_seconds[p] = seconds;
-      Metrics::global().model_load_phase(opt.model, opt.device, p, seconds);
-    };
+    progress.finished = record_phase;
     slot.engine->load(progress);
     phase = "warmup";
     report(model_state::warming, "warm-up synthesis");

@@ -10,6 +10,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/job_types.hpp"
+#include "volume/resolver.hpp"
 
 namespace warmtts {
 
@@ -40,6 +41,7 @@ struct model_actor_options {
   const EngineCatalog* engines = nullptr;  // must outlive the actor
   model_listener_actor listener;
   audio_sink_actor audio_sink;
+  volume::ResolveOptions volume;  // where this model's repositories are, how to check them
 };
 
 // Spawns the replica and starts loading at once, on its engine thread.

@@ -89,6 +89,16 @@ struct Metrics::Impl {
       BuildCounter().Name("warmtts_audio_seconds_total").Help("Seconds of audio produced")
           .Register(*registry);
 
+  // volumes
+  prometheus::Family<prometheus::Gauge>& volume_up =
+      BuildGauge().Name("warmtts_volume_up")
+          .Help("1 when the weight source's file system is mounted and readable")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& volume_read_bytes_per_second =
+      BuildGauge().Name("warmtts_volume_read_bytes_per_second")
+          .Help("Sequential read throughput measured on the weight source at start-up")
+          .Register(*registry);
+
   // process
   prometheus::Family<prometheus::Gauge>& cold_start_seconds =
       BuildGauge().Name("warmtts_cold_start_seconds")
@@ -181,6 +191,14 @@ void Metrics::job_duration_seconds(const std::string& model, double s) {
 
 void Metrics::first_audio_seconds(const std::string& model, double s) {
   impl_->first_audio_seconds.Add({{"model", model}}, seconds_buckets()).Observe(s);
+}
+
+void Metrics::volume_up(const std::string& path, bool up) {
+  impl_->volume_up.Add({{"path", path}}).Set(up ? 1 : 0);
+}
+
+void Metrics::volume_read_bytes_per_second(const std::string& path, double bps) {
+  impl_->volume_read_bytes_per_second.Add({{"path", path}}).Set(bps);
 }
 
 void Metrics::cold_start_seconds(double s) { impl_->cold_start_seconds.Add({}).Set(s); }

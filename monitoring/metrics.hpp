@@ -39,6 +39,10 @@ class Metrics {
   void job_duration_seconds(const std::string& model, double s);
   void first_audio_seconds(const std::string& model, double s);
 
+  // -- volumes
+  void volume_up(const std::string& path, bool up);
+  void volume_read_bytes_per_second(const std::string& path, double bps);
+
   // -- process
   void cold_start_seconds(double s);
   void http_request(std::string_view route, int code, double seconds);

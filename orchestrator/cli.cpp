@@ -43,7 +43,7 @@ void apply_config_file(CLI::App& app, const std::string& path) {
   }
 }
 
-void check(const Config& c) {
+void check(Config& c) {
   if (c.models.empty()) throw CLI::ValidationError("--models", "configure at least one model");
   for (const auto& m : c.models) {
     auto at = m.find('@');
@@ -56,22 +56,19 @@ void check(const Config& c) {
     if (std::count(c.models.begin(), c.models.end(), m) > 1)
       throw CLI::ValidationError("--models", "\"" + m + "\" is listed twice");
   }
+  try {
+    c.resolve_options();
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError("sources", e.what());
+  }
   auto names = c.model_names();
+  if (c.default_model.empty()) c.default_model = names.front();
   if (std::find(names.begin(), names.end(), c.default_model) == names.end())
     throw CLI::ValidationError("--default-model", "\"" + c.default_model +
                                                       "\" is not one of the configured models");
 }
 
 }  // namespace
-
-std::vector<std::string> Config::model_names() const {
-  std::vector<std::string> names;
-  for (const auto& m : models) {
-    auto name = m.substr(0, m.find('@'));
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  return names;
-}
 
 CommandLine parse_command_line(int argc, char** argv) {
   CommandLine out;
@@ -100,8 +97,28 @@ CommandLine parse_command_line(int argc, char** argv) {
                  "Model replicas to load at start-up, MODEL@DEVICE, comma-separated (models: " +
                      known_model_names() + ")")
       ->envname("WARMTTS_MODELS")->delimiter(',')->capture_default_str();
-  app.add_option("--default-model", c.default_model, "Model of a job that names none")
-      ->envname("WARMTTS_DEFAULT_MODEL")->capture_default_str();
+  app.add_option("--default-model", c.default_model,
+                 "Model of a job that names none (default: the first of --models)")
+      ->envname("WARMTTS_DEFAULT_MODEL");
+  app.add_option("--chatterbox-sources", c.chatterbox_sources,
+                 "Where ResembleAI/chatterbox is, in order: dir:PATH, runpod-cache[:HUB][@REV], "
+                 "volume:PATH, image:PATH")
+      ->envname("WARMTTS_CHATTERBOX_SOURCES")->capture_default_str();
+  app.add_option("--higgs-sources", c.higgs_sources,
+                 "Where bosonai/higgs-audio-v2-generation-3B-base is (same forms)")
+      ->envname("WARMTTS_HIGGS_SOURCES")->capture_default_str();
+  app.add_option("--higgs-tokenizer-sources", c.higgs_tokenizer_sources,
+                 "Where bosonai/higgs-audio-v2-tokenizer is (same forms)")
+      ->envname("WARMTTS_HIGGS_TOKENIZER_SOURCES")->capture_default_str();
+  app.add_option("--chatterbox-dims", c.chatterbox_dims,
+                 "JSON file of Chatterbox dimensions, for non-official (tiny) checkpoints")
+      ->envname("WARMTTS_CHATTERBOX_DIMS");
+  app.add_flag("--verify-hash", c.verify_hash,
+               "Before loading, recompute every cache blob's sha256 and compare with its name")
+      ->envname("WARMTTS_VERIFY_HASH");
+  app.add_option("--local-cache", c.local_cache,
+                 "Copy weights from the network volume to this local folder once; load the copy")
+      ->envname("WARMTTS_LOCAL_CACHE");
   app.add_option("--queue-capacity", c.queue_capacity, "Jobs that may wait per model")
       ->envname("WARMTTS_QUEUE_CAPACITY")->check(CLI::Range(1, 100000))->capture_default_str();
   app.add_option("--queue-timeout", c.queue_timeout_s, "Seconds a job may wait in a queue")
@@ -133,10 +150,19 @@ CommandLine parse_command_line(int argc, char** argv) {
 
   app.add_subcommand("serve", "Load the configured models and serve the HTTP API")
       ->callback([&] { out.command = "serve"; });
+  auto* volume_cmd = app.add_subcommand("volume", "Weight sources and their verification");
+  volume_cmd->require_subcommand(1);
+  auto* verify = volume_cmd->add_subcommand(
+      "verify", "Resolve and verify every configured model's weights; exit 1 if one cannot load");
+  verify->add_flag("--hash", out.verify_hash, "Also recompute cache blob hashes");
+  verify->add_option("--model", out.verify_model, "Only this model");
+  verify->callback([&] { out.command = "volume verify"; });
 
   try {
     app.parse(argc, argv);
     if (!c.config_file.empty()) apply_config_file(app, c.config_file);
+    if (!out.verify_model.empty() && !find_model_spec(out.verify_model))
+      throw CLI::ValidationError("--model", "unknown model \"" + out.verify_model + "\"");
     if (json_flag->count() == 0 && std::getenv("RUNPOD_ENDPOINT_ID")) c.log_json = true;
     check(c);
   } catch (const CLI::CallForHelp& e) {

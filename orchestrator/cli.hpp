@@ -10,7 +10,10 @@ namespace warmtts {
 
 struct CommandLine {
   Config config;
-  std::string command;  // "serve"
+  std::string command;  // "serve", "volume verify"
+  // volume verify
+  bool verify_hash = false;
+  std::string verify_model;
 };
 
 // A bad flag, environment variable or config file value; the message says which and why.

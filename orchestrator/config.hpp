@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "volume/resolver.hpp"
+#include "volume/sources.hpp"
+
 namespace warmtts {
 
 struct Config {
@@ -18,7 +21,15 @@ struct Config {
 
   // Models: each entry is one replica, "model@device".
   std::vector<std::string> models = {"chatterbox@cuda:0", "higgs@cuda:0"};
-  std::string default_model = "chatterbox";
+  std::string default_model;  // "" : the first configured model
+
+  // Weights: each repository's own ordered list of sources (volume/sources.hpp)
+  std::string chatterbox_sources = volume::default_sources;
+  std::string higgs_sources = volume::default_sources;
+  std::string higgs_tokenizer_sources = volume::default_sources;
+  std::string chatterbox_dims;  // dims file for non-official (tiny) Chatterbox checkpoints
+  bool verify_hash = false;     // recompute cache blob hashes before loading
+  std::string local_cache;      // copy weights here from a network volume once, load the copy
 
   // Jobs
   uint32_t queue_capacity = 64;       // per model
@@ -39,6 +50,9 @@ struct Config {
 
   // Model names of `models`, without duplicates, in order.
   std::vector<std::string> model_names() const;
+
+  // How models find and check their weights. Throws std::invalid_argument for a bad source list.
+  volume::ResolveOptions resolve_options() const;
 };
 
 }  // namespace warmtts

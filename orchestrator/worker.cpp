@@ -21,6 +21,7 @@
 #include "orchestrator/cli.hpp"
 #include "orchestrator/http_api.hpp"
 #include "orchestrator/http_server.hpp"
+#include "orchestrator/volume_command.hpp"
 
 namespace warmtts {
 namespace {
@@ -70,6 +71,7 @@ int serve(const Config& config, const EngineCatalog& engines, clock_type::time_p
     mopt.engines = &engines;
     mopt.listener = dispatcher;
     mopt.audio_sink = registry;
+    mopt.volume = config.resolve_options();
     auto replica = spawn_model_actor(sys, std::move(mopt));
     caf::anon_send(dispatcher, atoms::attach::value, name, replica);
     replicas.push_back(replica);
@@ -149,6 +151,8 @@ int run_worker(int argc, char** argv, const EngineCatalog& engines) {
   logging::setup(cl.config.log_level, cl.config.log_json);
   if (!cl.config.config_file.empty())
     spdlog::info("configuration file: {}", cl.config.config_file);
+  if (cl.command == "volume verify")
+    return run_volume_verify(cl.config, cl.verify_hash, cl.verify_model);
   return serve(cl.config, engines, start);
 }
 

@@ -12,6 +12,7 @@ packages=(
   libsndfile1-dev libsoxr-dev libssl-dev
   libcli11-dev libspdlog-dev
   prometheus wrk curl python3 python3-venv
+  clang libclang-rt-14-dev
 )
 
 missing=()

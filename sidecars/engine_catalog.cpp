@@ -2,13 +2,13 @@
 
 namespace warmtts {
 
-void EngineCatalog::add(const std::string& model, EngineFactory factory) {
-  factories_[model] = std::move(factory);
+void EngineCatalog::add(const std::string& model, EngineFactory factory, bool loads_weights) {
+  entries_[model] = Entry{std::move(factory), loads_weights};
 }
 
-const EngineFactory* EngineCatalog::find(const std::string& model) const {
-  auto it = factories_.find(model);
-  return it == factories_.end() ? nullptr : &it->second;
+const EngineCatalog::Entry* EngineCatalog::find(const std::string& model) const {
+  auto it = entries_.find(model);
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 EngineCatalog shipped_engines() {

@@ -15,13 +15,20 @@ using EngineFactory = std::function<std::unique_ptr<TtsEngine>(const EngineConfi
 
 class EngineCatalog {
  public:
-  void add(const std::string& model, EngineFactory factory);
+  struct Entry {
+    EngineFactory factory;
+    // The engine loads a model repository: its files are resolved and verified (volume/)
+    // before the engine is created, and the folders are passed in EngineConfig::options.
+    bool loads_weights = true;
+  };
+
+  void add(const std::string& model, EngineFactory factory, bool loads_weights = true);
 
   // nullptr when no engine for `model` is built into this binary.
-  const EngineFactory* find(const std::string& model) const;
+  const Entry* find(const std::string& model) const;
 
  private:
-  std::map<std::string, EngineFactory> factories_;
+  std::map<std::string, Entry> entries_;
 };
 
 // The engines built into the `warmtts` binary.

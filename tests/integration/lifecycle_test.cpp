@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/checkpoint_files.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace warmtts::testing;
@@ -183,4 +184,41 @@ BOOST_AUTO_TEST_CASE(help_documents_every_option_and_bad_flags_exit_2) {
   auto err = run_command(std::string(WARMTTS_BINARY) + " serve --models nope@cpu 2>&1", &code);
   BOOST_TEST(code == 2);
   BOOST_TEST(err.find("unknown model \"nope\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(volume_verify_prints_each_check_and_fails_on_a_broken_model) {
+  TempDir tmp;
+  auto dims = (tmp.path / "dims.json").string();
+  write_text(dims, tiny_chatterbox_dims().dump());
+  auto hub = tmp.path / "hub";
+  write_tiny_hf_cache("chatterbox", "ResembleAI/chatterbox", hub, dims, "abc123");
+  std::string base = std::string(WARMTTS_BINARY) + " volume verify --models chatterbox@cpu" +
+                     " --chatterbox-dims " + dims + " --chatterbox-sources dir:" +
+                     (tmp.path / "nowhere").string() + ",runpod-cache:" + hub.string();
+  int code = -1;
+  auto out = run_command(base + " --hash 2>&1", &code);
+  BOOST_TEST(code == 0, out);
+  for (auto s : {"ResembleAI/chatterbox", "skipped", "is not a folder", "snapshots/abc123",
+                 "t3_cfg.safetensors", "tensors", "hash", "=> chatterbox: can load"})
+    BOOST_TEST(out.find(s) != std::string::npos, s);
+  std::filesystem::remove(std::filesystem::canonical(hub / "models--ResembleAI--chatterbox" /
+                                                     "snapshots" / "abc123" / "conds.pt"));
+  out = run_command(base + " 2>&1", &code);
+  BOOST_TEST(code == 1, out);
+  BOOST_TEST(out.find("CANNOT LOAD") != std::string::npos);
+  BOOST_TEST(out.find("lacks conds.pt") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_model_whose_weights_are_missing_is_failed_with_the_reason) {
+  // The shipped binary resolves weights before it looks for an engine... it has none yet, so
+  // this uses the test worker with weight-loading tone engines.
+  TempDir tmp;
+  WorkerProcess w(test_worker_binary(), {"--models", "higgs@cpu", "--higgs-sources",
+                                         "dir:" + (tmp.path / "missing").string()},
+                  {{"WARMTTS_TONE_LOADS_WEIGHTS", "1"}});
+  BOOST_TEST(w.wait_for_ping(503) == 503);
+  auto ping = w.get("/ping").json();
+  auto reason = ping["failed"][0]["reason"].get<std::string>();
+  BOOST_TEST(reason.find("bosonai/higgs-audio-v2-generation-3B-base not found") != std::string::npos, reason);
+  BOOST_TEST(reason.find("is not a folder") != std::string::npos, reason);
 }

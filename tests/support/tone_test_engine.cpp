@@ -38,11 +38,11 @@ class ToneTestEngine final : public TtsEngine {
   }
 
   void load(const LoadProgress& progress) override {
-    for (const char* phase : {"resolve", "verify", "read", "to_device"}) {
+    for (const char* phase : {"read", "to_device"}) {
       progress.entered(phase);
       auto t0 = std::chrono::steady_clock::now();
       std::this_thread::sleep_for(std::chrono::milliseconds(load_ms_ / 4));
-      if (fail_load_ && std::string(phase) == "verify")
+      if (fail_load_ && std::string(phase) == "read")
         throw std::runtime_error("tone test engine told to fail (WARMTTS_TONE_FAIL_LOAD)");
       progress.finished(phase, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
@@ -110,12 +110,17 @@ class ToneTestEngine final : public TtsEngine {
 
 }  // namespace
 
-EngineCatalog tone_test_engines() {
+EngineCatalog tone_test_engines(bool loads_weights) {
   EngineCatalog catalog;
   for (const auto& spec : model_specs())
-    catalog.add(std::string(spec.name), [](const EngineConfig& c) {
-      return std::make_unique<ToneTestEngine>(c);
-    });
+    catalog.add(
+        std::string(spec.name),
+        [loads_weights](const EngineConfig& c) {
+          if (loads_weights && !c.options.count(c.model))
+            throw std::runtime_error("tone test engine: no folder for " + c.model);
+          return std::make_unique<ToneTestEngine>(c);
+        },
+        loads_weights);
   return catalog;
 }
 

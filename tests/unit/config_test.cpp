@@ -41,6 +41,9 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(cl.config.run_retention_s == 1800u);
   BOOST_TEST(cl.config.runsync_retention_s == 60u);
   BOOST_TEST(cl.config.runsync_wait_ms == 90000u);
+  BOOST_TEST(cl.config.default_model == "chatterbox");
+  BOOST_TEST(parse({"serve", "--models", "higgs@cuda:1"}).config.default_model == "higgs");
+  BOOST_TEST(cl.config.chatterbox_sources.find("runpod-cache") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(flags_beat_environment_beats_file) {
@@ -92,4 +95,6 @@ BOOST_AUTO_TEST_CASE(bad_values_are_usage_errors_that_say_why) {
   expect({"serve", "--config", write_file("not json")}, "not a JSON object");
   expect({"serve", "--config", "/nonexistent.json"}, "cannot read");
   expect({}, "subcommand");
+  expect({"serve", "--higgs-sources", "s3:bucket"}, "unknown kind");
+  expect({"volume", "verify", "--model", "bark"}, "unknown model");
 }

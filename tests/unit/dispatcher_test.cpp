@@ -12,6 +12,7 @@
 #include "actors/job_registry.hpp"
 #include "actors/message_types.hpp"
 #include "actors/model_actor.hpp"
+#include "tests/support/checkpoint_files.hpp"
 #include "tests/support/tone_test_engine.hpp"
 
 using namespace warmtts;
@@ -22,14 +23,16 @@ namespace {
 struct System {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  EngineCatalog engines = testing::tone_test_engines();
+  EngineCatalog engines;
   job_registry_actor registry;
   dispatcher_actor dispatcher;
   std::vector<model_actor> replicas;
 
   // Replicas "model@device"; engines read WARMTTS_TONE_* when they are created.
   System(std::vector<std::string> names, uint32_t capacity = 8,
-         std::chrono::milliseconds queue_timeout = 10s) {
+         std::chrono::milliseconds queue_timeout = 10s, bool loads_weights = false,
+         volume::ResolveOptions volume_options = {})
+      : engines(testing::tone_test_engines(loads_weights)) {
     register_message_types(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
     registry = spawn_job_registry(*sys, {});
@@ -46,6 +49,7 @@ struct System {
       m.engines = &engines;
       m.listener = dispatcher;
       m.audio_sink = registry;
+      m.volume = volume_options;
       replicas.push_back(spawn_model_actor(*sys, m));
       caf::anon_send(dispatcher, atoms::attach::value, n, replicas.back());
     }
@@ -155,7 +159,7 @@ BOOST_AUTO_TEST_CASE(failed_model_fails_the_job_at_once_with_its_reason) {
   BOOST_TEST(!a.accepted);
   BOOST_TEST(a.status == "FAILED");
   BOOST_TEST(a.error.find("WARMTTS_TONE_FAIL_LOAD") != std::string::npos);
-  BOOST_TEST(a.error.find("verify") != std::string::npos);
+  BOOST_TEST(a.error.find("during read") != std::string::npos);
   auto v = s.wait("j1", 0);
   BOOST_TEST(v.status == "FAILED");
   BOOST_TEST(v.error == a.error);
@@ -250,4 +254,38 @@ BOOST_AUTO_TEST_CASE(drain_waits_for_jobs_and_refuses_new_ones) {
   BOOST_TEST((std::chrono::steady_clock::now() - t0 >= 200ms));
   BOOST_TEST(s.wait("run", 0).status == "COMPLETED");
   s.wait_state("DRAINING");
+}
+
+BOOST_AUTO_TEST_CASE(replica_resolves_and_verifies_its_weights_before_loading) {
+  testing::TempDir tmp;
+  auto dims = (tmp.path / "dims.json").string();
+  testing::write_text(dims, testing::tiny_chatterbox_dims().dump());
+  testing::write_tiny_repository("chatterbox", tmp.path / "cb", dims);
+  volume::ResolveOptions o;
+  o.sources["chatterbox"] = volume::parse_sources("dir:" + (tmp.path / "cb").string());
+  o.chatterbox_dims = dims;
+  System s({"chatterbox@cpu"}, 8, 10s, true, o);
+  s.wait_state("READY");
+  auto m = s.models()[0];
+  for (auto phase : {"resolve", "verify", "read", "to_device", "warmup"})
+    BOOST_TEST(m.load_seconds.count(phase) == 1u);
+  s.submit("j", "chatterbox", "hello");
+  BOOST_TEST(s.wait("j").status == "COMPLETED");
+}
+
+BOOST_AUTO_TEST_CASE(replica_with_broken_weights_fails_with_the_files_reason) {
+  testing::TempDir tmp;
+  auto dims = (tmp.path / "dims.json").string();
+  testing::write_text(dims, testing::tiny_chatterbox_dims().dump());
+  testing::write_tiny_repository("chatterbox", tmp.path / "cb", dims);
+  std::filesystem::resize_file(tmp.path / "cb" / "s3gen.safetensors", 100);
+  volume::ResolveOptions o;
+  o.sources["chatterbox"] = volume::parse_sources("dir:" + (tmp.path / "cb").string());
+  o.chatterbox_dims = dims;
+  System s({"chatterbox@cpu"}, 8, 10s, true, o);
+  s.wait_state("FAILED");
+  auto m = s.models()[0];
+  BOOST_TEST(m.reason.find("s3gen.safetensors") != std::string::npos, m.reason);
+  BOOST_TEST(m.load_seconds.count("verify") == 1u);
+  BOOST_TEST(m.load_seconds.count("read") == 0u);  // nothing was read
 }

@@ -157,6 +157,15 @@ CommandLine parse_command_line(int argc, char** argv) {
   verify->add_flag("--hash", out.verify_hash, "Also recompute cache blob hashes");
   verify->add_option("--model", out.verify_model, "Only this model");
   verify->callback([&] { out.command = "volume verify"; });
+  auto* models_cmd = app.add_subcommand("models", "Model files");
+  models_cmd->require_subcommand(1);
+  auto* fetch = models_cmd->add_subcommand(
+      "fetch", "Download MODEL's files from the Hugging Face hub (HF_ENDPOINT, HF_TOKEN) into DIR");
+  fetch->add_option("model", out.fetch_model, "chatterbox or higgs")->required()
+      ->check(CLI::IsMember({"chatterbox", "higgs"}));
+  fetch->add_option("--to", out.fetch_to, "Cache folder (Hugging Face layout)")->required();
+  fetch->add_option("--revision", out.fetch_revision, "Branch, tag or commit")->capture_default_str();
+  fetch->callback([&] { out.command = "models fetch"; });
 
   try {
     app.parse(argc, argv);

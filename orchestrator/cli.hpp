@@ -10,10 +10,14 @@ namespace warmtts {
 
 struct CommandLine {
   Config config;
-  std::string command;  // "serve", "volume verify"
+  std::string command;  // "serve", "volume verify", "models fetch"
   // volume verify
   bool verify_hash = false;
   std::string verify_model;
+  // models fetch
+  std::string fetch_model;
+  std::string fetch_to;
+  std::string fetch_revision = "main";
 };
 
 // A bad flag, environment variable or config file value; the message says which and why.

@@ -21,6 +21,7 @@
 #include "orchestrator/cli.hpp"
 #include "orchestrator/http_api.hpp"
 #include "orchestrator/http_server.hpp"
+#include "orchestrator/models_command.hpp"
 #include "orchestrator/volume_command.hpp"
 
 namespace warmtts {
@@ -151,6 +152,8 @@ int run_worker(int argc, char** argv, const EngineCatalog& engines) {
   logging::setup(cl.config.log_level, cl.config.log_json);
   if (!cl.config.config_file.empty())
     spdlog::info("configuration file: {}", cl.config.config_file);
+  if (cl.command == "models fetch")
+    return run_models_fetch(cl.fetch_model, cl.fetch_to, cl.fetch_revision);
   if (cl.command == "volume verify")
     return run_volume_verify(cl.config, cl.verify_hash, cl.verify_model);
   return serve(cl.config, engines, start);

@@ -21,3 +21,7 @@ set_target_properties(caf::core PROPERTIES IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
 add_library(caf::io UNKNOWN IMPORTED)
 set_target_properties(caf::io PROPERTIES IMPORTED_LOCATION ${CAF_IO_LIBRARY}
                       INTERFACE_LINK_LIBRARIES caf::core)
+
+# libtorch: Debian's CPU build (1.13) here; a CUDA libtorch 2.x from the torch wheel on GPU
+# machines (CMAKE_PREFIX_PATH=$(python -c 'import torch; print(torch.utils.cmake_prefix_path)')).
+find_package(Torch REQUIRED)

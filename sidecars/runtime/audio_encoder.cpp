@@ -123,15 +123,18 @@ std::string to_pcm_s16le(std::span<const float> samples) {
 
 std::vector<float> resample(std::span<const float> samples, int from_rate, int to_rate) {
   if (from_rate == to_rate) return {samples.begin(), samples.end()};
-  size_t out_len =
-      static_cast<size_t>(std::ceil(samples.size() * static_cast<double>(to_rate) / from_rate));
-  std::vector<float> out(out_len);
+  // librosa.resample(fix=True): exactly ceil(len * (to / from)) samples, the ratio taken first
+  // (in floating point, as numpy does), zero-padded or cut to that length.
+  const double ratio = static_cast<double>(to_rate) / from_rate;
+  const size_t out_len = static_cast<size_t>(std::ceil(static_cast<double>(samples.size()) * ratio));
+  std::vector<float> out(out_len + 16);
   size_t produced = 0;
   soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
   soxr_error_t err = soxr_oneshot(from_rate, to_rate, 1, samples.data(), samples.size(), nullptr,
                                   out.data(), out.size(), &produced, nullptr, &quality, nullptr);
   if (err) throw std::runtime_error(std::string("resampling failed: ") + err);
   out.resize(produced);
+  out.resize(out_len, 0.0f);
   return out;
 }
 

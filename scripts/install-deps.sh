@@ -10,7 +10,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   nlohmann-json3-dev prometheus-cpp-dev
   libsndfile1-dev libsoxr-dev libssl-dev
-  libcli11-dev libspdlog-dev
+  libcli11-dev libspdlog-dev libpcre2-dev
   prometheus wrk curl python3 python3-venv
   clang libclang-rt-14-dev
 )

@@ -1,0 +1,44 @@
+// Checkpoint files beyond a single safetensors file: sharded safetensors (the index's
+// weight_map), torch.save zip-pickle files (conds.pt, the Higgs tokenizer's model.pth), and the
+// folding of weight-norm pairs into plain weights.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "sidecars/runtime/safetensors_file.hpp"
+
+namespace warmtts::runtime {
+
+// model.safetensors.index.json and its shards (each memory-mapped once).
+class ShardedSafetensors {
+ public:
+  static ShardedSafetensors open(const std::filesystem::path& index_json);
+
+  bool contains(const std::string& name) const { return where_.count(name) > 0; }
+  at::Tensor tensor(const std::string& name) const;  // throws naming the tensor
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, size_t> where_;  // tensor -> shard
+  std::vector<std::shared_ptr<SafetensorsFile>> shards_;
+};
+
+// A torch.save file as flat "a.b.c" -> tensor (nested dicts flattened; None and non-tensor
+// values are skipped). Throws std::runtime_error naming the file when it cannot be read.
+std::map<std::string, at::Tensor> load_torch_file(const std::filesystem::path& path);
+
+// w = g * v / ||v||, the norm over every dimension but the one where g is not 1 (dim 0 when g
+// is all ones), exactly torch's weight_norm.
+at::Tensor fold_weight_norm(const at::Tensor& g, const at::Tensor& v);
+
+// Replaces every pair X.weight_g/X.weight_v and X.parametrizations.weight.original0/original1
+// with X.weight. Returns how many pairs were folded.
+size_t fold_weight_norms(std::map<std::string, at::Tensor>& tensors);
+
+}  // namespace warmtts::runtime

@@ -1,11 +1,25 @@
 #include "sidecars/runtime/dsp.hpp"
 
 #include <cmath>
+#include <limits>
+#include <numeric>
 #include <vector>
 
 #include <ATen/TensorOperators.h>
+#include <ATen/ops/arange.h>
 #include <ATen/ops/clamp.h>
+#include <ATen/ops/constant_pad_nd.h>
+#include <ATen/ops/conv1d.h>
+#include <ATen/ops/fft_rfft.h>
+#include <ATen/ops/mm.h>
+#include <ATen/ops/minimum.h>
+#include <ATen/ops/zeros.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/where.h>
 #include <ATen/ops/hann_window.h>
 #include <ATen/ops/istft.h>
 #include <ATen/ops/matmul.h>
@@ -101,6 +115,89 @@ at::Tensor matcha_log_mel(const at::Tensor& wav, const at::Tensor& filters, int6
   auto spec = at::view_as_real(stft(reflect_pad(wav, pad, pad), n_fft, hop, n_fft, false));
   auto mag = (spec.pow(2).sum(-1) + 1e-9).sqrt();
   return at::clamp(at::matmul(filters, mag), 1e-5).log();
+}
+
+namespace {
+
+// Kaldi's mel scale (natural log, 1127).
+at::Tensor kaldi_mel(const at::Tensor& f) { return 1127.0 * (1.0 + f / 700.0).log(); }
+double kaldi_mel(double f) { return 1127.0 * std::log(1.0 + f / 700.0); }
+
+// torchaudio.compliance.kaldi.get_mel_banks without VTLN warping: [num_bins, padded/2]
+at::Tensor kaldi_mel_banks(int64_t num_bins, int64_t padded, double sample_freq, double low_freq,
+                           double high_freq) {
+  const auto f32 = at::TensorOptions().dtype(at::kFloat);
+  const int64_t num_fft_bins = padded / 2;
+  const double nyquist = 0.5 * sample_freq;
+  if (high_freq <= 0.0) high_freq += nyquist;
+  const double fft_bin_width = sample_freq / padded;
+  const double mel_low = kaldi_mel(low_freq), mel_high = kaldi_mel(high_freq);
+  const double delta = (mel_high - mel_low) / (num_bins + 1);
+  auto bin = at::arange(num_bins, at::TensorOptions().dtype(at::kLong)).unsqueeze(1);
+  auto left = mel_low + bin * delta;
+  auto center = mel_low + (bin + 1.0) * delta;
+  auto right = mel_low + (bin + 2.0) * delta;
+  auto mel = kaldi_mel(fft_bin_width * at::arange(num_fft_bins, at::TensorOptions().dtype(at::kLong))).unsqueeze(0);
+  auto up = (mel - left) / (center - left);
+  auto down = (right - mel) / (right - center);
+  return at::maximum(at::zeros({1}, f32), at::minimum(up, down)).to(at::kFloat);
+}
+
+}  // namespace
+
+at::Tensor kaldi_fbank(const at::Tensor& wav, int64_t num_mel_bins, double sample_frequency) {
+  const int64_t shift = static_cast<int64_t>(sample_frequency * 10.0 * 0.001);
+  const int64_t size = static_cast<int64_t>(sample_frequency * 25.0 * 0.001);
+  int64_t padded = 1;
+  while (padded < size) padded *= 2;
+  const int64_t n = wav.size(-1);
+  if (n < size) return at::empty({0, num_mel_bins}, wav.options());
+  const int64_t frames = 1 + (n - size) / shift;  // snip_edges
+  auto x = wav.contiguous().as_strided({frames, size}, {shift, 1});
+  x = x - x.mean({1}, /*keepdim=*/true);  // remove the DC offset
+  // Preemphasis with the first sample replicated (torchaudio's replicate pad).
+  auto previous = at::cat({x.narrow(1, 0, 1), x.narrow(1, 0, size - 1)}, 1);
+  x = x - 0.97 * previous;
+  auto window = at::hann_window(size, /*periodic=*/false, x.options()).pow(0.85);  // povey
+  x = at::constant_pad_nd(x * window, {0, padded - size}, 0);
+  auto power = at::fft_rfft(x).abs().pow(2.0);  // [frames, padded/2 + 1]
+  auto banks = at::constant_pad_nd(kaldi_mel_banks(num_mel_bins, padded, sample_frequency, 20.0, 0.0),
+                                   {0, 1}, 0);
+  auto mel = at::mm(power, banks.t());
+  const double eps = std::numeric_limits<float>::epsilon();
+  return at::maximum(mel, at::full({}, eps, mel.options())).log();
+}
+
+at::Tensor sinc_resample(const at::Tensor& wav, int64_t from_rate, int64_t to_rate) {
+  if (from_rate == to_rate) return wav;
+  const int64_t g = std::gcd(from_rate, to_rate);
+  const int64_t orig = from_rate / g, next = to_rate / g;
+  const double width_factor = 6, rolloff = 0.99;
+  const double base = std::min(orig, next) * rolloff;
+  const int64_t width = static_cast<int64_t>(std::ceil(width_factor * orig / base));
+  // The kernel in float64, as torchaudio builds it, then float32.
+  const auto f64 = at::TensorOptions().dtype(at::kDouble);
+  auto idx = at::arange(-width, width + orig, f64).view({1, 1, -1}) / static_cast<double>(orig);
+  // torchaudio divides the integer arange in float32, then adds the float64 idx.
+  auto t = (at::arange(0, -next, -1, at::TensorOptions().dtype(at::kLong)).to(at::kFloat) /
+            static_cast<double>(next)).to(at::kDouble).view({-1, 1, 1}) + idx;
+  t = (t * base).clamp(-width_factor, width_factor);
+  auto window = (t * M_PI / width_factor / 2).cos().pow(2);
+  t = t * M_PI;
+  const double scale = base / orig;
+  auto kernels = at::where(t == 0, at::ones({}, f64), t.sin() / t) * window * scale;
+  kernels = kernels.to(at::kFloat);  // [next, 1, K]
+
+  auto shape = wav.sizes().vec();
+  auto x = wav.reshape({-1, shape.back()});
+  const int64_t length = x.size(1);
+  x = at::constant_pad_nd(x, {width, width + orig}, 0);
+  auto y = at::conv1d(x.unsqueeze(1), kernels, {}, {orig});  // [B, next, frames]
+  y = y.transpose(1, 2).reshape({x.size(0), -1});
+  const int64_t target = static_cast<int64_t>(std::ceil(static_cast<double>(next) * length / orig));
+  y = y.narrow(1, 0, std::min(target, y.size(1)));
+  shape.back() = y.size(1);
+  return y.reshape(shape);
 }
 
 }  // namespace warmtts::runtime

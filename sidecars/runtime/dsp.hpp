@@ -35,4 +35,15 @@ at::Tensor whisper_log_mel(const at::Tensor& wav, const at::Tensor& filters);
 at::Tensor matcha_log_mel(const at::Tensor& wav, const at::Tensor& filters, int64_t n_fft = 1920,
                           int64_t hop = 480);
 
+// torchaudio.compliance.kaldi.fbank(wav[None], num_mel_bins) with its defaults (CAMPPlus
+// features): 25/10 ms frames at 16 kHz with snip_edges, DC removal, preemphasis 0.97, povey
+// window, 512-point power spectrum, Kaldi mel banks 20 Hz..Nyquist, log with float epsilon.
+// wav [T] -> [frames, num_mel_bins]
+at::Tensor kaldi_fbank(const at::Tensor& wav, int64_t num_mel_bins = 80,
+                       double sample_frequency = 16000);
+
+// torchaudio.functional.resample (sinc_interp_hann, lowpass_filter_width 6, rolloff 0.99):
+// what torchaudio.transforms.Resample(from, to) does. wav [..., T] float32.
+at::Tensor sinc_resample(const at::Tensor& wav, int64_t from_rate, int64_t to_rate);
+
 }  // namespace warmtts::runtime

@@ -11,6 +11,7 @@
 #include "volume/file_checks.hpp"
 #include "volume/http_fetch.hpp"
 #include "volume/manifest.hpp"
+#include "volume/sources.hpp"
 
 namespace warmtts::volume {
 namespace fs = std::filesystem;
@@ -18,13 +19,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 using Headers = std::map<std::string, std::string>;
-
-std::string cache_folder(const std::string& repo_id) {
-  std::string name = "models--" + repo_id;
-  for (auto at = name.find('/'); at != std::string::npos; at = name.find('/', at))
-    name.replace(at, 1, "--");
-  return name;
-}
 
 // "\"abc\"" or W/"abc" -> abc
 std::string clean_etag(std::string etag) {
@@ -242,7 +236,7 @@ std::vector<std::string> fetch_model(const std::string& model, const std::string
                                      const HubOptions& options) {
   std::vector<std::string> out;
   for (const auto& repo : manifests_for_model(model)) {
-    const fs::path root = fs::path(cache_dir) / cache_folder(repo.repo_id);
+    const fs::path root = fs::path(cache_dir) / hf_cache_folder(repo.repo_id);
     RepoDownload d(options, repo.repo_id, root);
     const std::string commit = d.commit();
     if (options.log) options.log(repo.repo_id + " " + options.revision + " = " + commit);

@@ -74,14 +74,14 @@ std::variant<Location, std::string> locate_in_hf_cache(const fs::path& repo_root
   return make(complete.back().second);
 }
 
-std::string cache_folder_name(const std::string& repo_id) {
+}  // namespace
+
+std::string hf_cache_folder(const std::string& repo_id) {
   std::string name = "models--" + repo_id;
   for (size_t at = name.find('/'); at != std::string::npos; at = name.find('/', at))
     name.replace(at, 1, "--");
   return name;
 }
-
-}  // namespace
 
 std::vector<SourceSpec> parse_sources(const std::string& list) {
   std::vector<SourceSpec> out;
@@ -129,10 +129,10 @@ std::variant<Location, std::string> locate(const SourceSpec& source, const RepoM
   }
   if (!fs::is_directory(source.path, ec))
     return source.path.string() + " does not exist (volume not mounted?)";
-  const fs::path cache = source.path / cache_folder_name(repo.repo_id);
+  const fs::path cache = source.path / hf_cache_folder(repo.repo_id);
   if (fs::is_directory(cache, ec)) return locate_in_hf_cache(cache, source, repo);
   if (source.kind == "runpod-cache")
-    return "no " + cache_folder_name(repo.repo_id) + " in " + source.path.string() +
+    return "no " + hf_cache_folder(repo.repo_id) + " in " + source.path.string() +
            " (the endpoint caches another model, or none)";
   const fs::path plain = source.path / repo.repo_id;
   if (!fs::is_directory(plain, ec))

@@ -40,6 +40,9 @@ struct Location {
   std::string description;     // "runpod-cache /runpod-volume/.../snapshots/abc"
 };
 
+// "models--ORG--NAME": a repository's folder in a Hugging Face cache.
+std::string hf_cache_folder(const std::string& repo_id);
+
 // Where `repo` is in `source` (all of repo.files present), or why it is not there.
 std::variant<Location, std::string> locate(const SourceSpec& source, const RepoManifest& repo);
 

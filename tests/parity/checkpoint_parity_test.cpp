@@ -5,6 +5,7 @@
 
 #include <ATen/TensorOperators.h>
 
+#include "tests/support/tensor_compare.hpp"
 #include "sidecars/runtime/checkpoint.hpp"
 
 using namespace warmtts::runtime;
@@ -13,10 +14,7 @@ namespace {
 const std::string dir = std::string(WARMTTS_FIXTURES) + "/checkpoint/";
 const auto folded = SafetensorsFile::open(dir + "folded.safetensors");
 
-double worst(const at::Tensor& a, const at::Tensor& b) {
-  BOOST_REQUIRE(a.sizes() == b.sizes());
-  return (a - b).abs().max().item<double>();
-}
+double worst(const at::Tensor& a, const at::Tensor& b) { return warmtts::testing::worst_difference(a, b); }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(conds_pt_reads_as_flat_tensors) {

@@ -7,6 +7,7 @@
 
 #include "sidecars/runtime/dsp.hpp"
 #include "sidecars/runtime/safetensors_file.hpp"
+#include "tests/support/tensor_compare.hpp"
 
 using namespace warmtts::runtime;
 
@@ -14,18 +15,12 @@ namespace {
 
 const auto ref = SafetensorsFile::open(std::string(WARMTTS_FIXTURES) + "/dsp/reference.safetensors");
 
-// Relative to the largest reference value; prints the worst difference.
+// Relative to the largest reference value.
 void close(const at::Tensor& ours, const std::string& name, double tolerance) {
   auto theirs = ref.tensor(name);
-  BOOST_TEST_CONTEXT(name) {
-    BOOST_REQUIRE(ours.sizes() == theirs.sizes());
-    double scale = theirs.abs().max().item<double>();
-    double worst = (ours.to(at::kFloat) - theirs).abs().max().item<double>();
-    BOOST_TEST_MESSAGE(name << ": worst difference " << worst << " (scale " << scale << ")");
-    BOOST_TEST(worst <= tolerance * std::max(scale, 1e-12), "worst difference " << worst << ", scale " << scale);
-  }
+  warmtts::testing::check_close(ours, theirs, name,
+                                tolerance * std::max(theirs.abs().max().item<double>(), 1e-12));
 }
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(mel_filterbanks_match_librosa) {

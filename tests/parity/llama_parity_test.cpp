@@ -9,6 +9,7 @@
 #include <ATen/ops/cat.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/tensor_compare.hpp"
 #include "sidecars/runtime/cpu_threads.hpp"
 #include "sidecars/runtime/llama.hpp"
 #include "sidecars/runtime/safetensors_file.hpp"
@@ -20,13 +21,7 @@ namespace {
 const std::string dir = std::string(WARMTTS_FIXTURES) + "/llama_tiny/";
 
 // Worst absolute difference, printed on failure.
-double worst(const at::Tensor& a, const at::Tensor& b) {
-  BOOST_REQUIRE(a.sizes() == b.sizes());
-  double d = (a - b).abs().max().item<double>();
-  BOOST_TEST_MESSAGE("worst absolute difference " << d << " (values up to "
-                                                  << b.abs().max().item<double>() << ")");
-  return d;
-}
+double worst(const at::Tensor& a, const at::Tensor& b) { return warmtts::testing::worst_difference(a, b); }
 
 struct Tiny {
   SafetensorsFile weights = SafetensorsFile::open(dir + "model.safetensors");

@@ -6,6 +6,7 @@
 
 #include "sidecars/runtime/dsp.hpp"
 #include "sidecars/runtime/safetensors_file.hpp"
+#include "tests/support/tensor_compare.hpp"
 
 using namespace warmtts::runtime;
 
@@ -13,13 +14,7 @@ namespace {
 const auto ref = SafetensorsFile::open(std::string(WARMTTS_FIXTURES) + "/torchaudio/reference.safetensors");
 
 void close(const at::Tensor& ours, const std::string& name, double tolerance) {
-  auto theirs = ref.tensor(name);
-  BOOST_TEST_CONTEXT(name) {
-    BOOST_REQUIRE(ours.sizes() == theirs.sizes());
-    double worst = (ours - theirs).abs().max().item<double>();
-    BOOST_TEST_MESSAGE(name << ": worst difference " << worst);
-    BOOST_TEST(worst <= tolerance, "worst difference " << worst);
-  }
+  warmtts::testing::check_close(ours, ref.tensor(name), name, tolerance);
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "volume/file_checks.hpp"
 #include "volume/manifest.hpp"
 #include "volume/safetensors_header.hpp"
+#include "volume/sources.hpp"
 
 namespace warmtts::testing {
 namespace fs = std::filesystem;
@@ -160,10 +161,7 @@ void write_tiny_repository(const std::string& alias, const fs::path& dir,
 fs::path write_tiny_hf_cache(const std::string& alias, const std::string& repo_id,
                              const fs::path& hub, const std::string& dims_file,
                              const std::string& revision) {
-  std::string folder = "models--" + repo_id;
-  for (auto at = folder.find('/'); at != std::string::npos; at = folder.find('/', at))
-    folder.replace(at, 1, "--");
-  const fs::path root = hub / folder;
+  const fs::path root = hub / volume::hf_cache_folder(repo_id);
   const fs::path staging = root / ".staging";
   write_tiny_repository(alias, staging, dims_file);
   const fs::path snapshot = root / "snapshots" / revision;

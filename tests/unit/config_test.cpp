@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+
+#include "tests/support/scoped_env.hpp"
 #include <fstream>
 
 #include "orchestrator/cli.hpp"
@@ -24,11 +26,7 @@ std::string write_file(const std::string& text) {
 }
 
 // Sets an environment variable for one test.
-struct Env {
-  std::string name;
-  Env(std::string n, const std::string& v) : name(std::move(n)) { setenv(name.c_str(), v.c_str(), 1); }
-  ~Env() { unsetenv(name.c_str()); }
-};
+using Env = testing::ScopedEnv;
 
 }  // namespace
 

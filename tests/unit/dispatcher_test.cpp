@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+
+#include "tests/support/scoped_env.hpp"
 #include <thread>
 
 #include <caf/all.hpp>
@@ -115,11 +117,7 @@ struct System {
   }
 };
 
-struct Env {
-  std::string name;
-  Env(std::string n, const std::string& v) : name(std::move(n)) { setenv(name.c_str(), v.c_str(), 1); }
-  ~Env() { unsetenv(name.c_str()); }
-};
+using Env = testing::ScopedEnv;
 
 }  // namespace
 

@@ -18,7 +18,8 @@ KvCache Llama::make_cache(int64_t batch, int64_t max_length) const {
                  config_.head_dim, options_);
 }
 
-at::Tensor Llama::forward(const at::Tensor& inputs_embeds, KvCache& cache) const {
+at::Tensor Llama::forward(const at::Tensor& inputs_embeds, KvCache& cache,
+                          std::vector<at::Tensor>* attentions) const {
   const int64_t b = inputs_embeds.size(0), t = inputs_embeds.size(1);
   const int64_t hq = config_.num_attention_heads, hkv = config_.num_key_value_heads,
                 d = config_.head_dim;
@@ -33,7 +34,9 @@ at::Tensor Llama::forward(const at::Tensor& inputs_embeds, KvCache& cache) const
     q = apply_rope(q, rope_, start).contiguous();
     k = apply_rope(k, rope_, start);
     auto [keys, values] = cache.append(static_cast<int64_t>(i), k, v);
-    auto attn = causal_gqa_attention(q, keys, values);  // [B, Hq, T, D]
+    at::Tensor weights;
+    auto attn = causal_gqa_attention(q, keys, values, 0, attentions ? &weights : nullptr);
+    if (attentions) attentions->push_back(weights);
     attn = attn.transpose(1, 2).reshape({b, t, hq * d});
     x = x + dense(attn, l.self_attn_o_proj_weight);
     h = rms_norm(x, l.post_attention_layernorm_weight, config_.rms_norm_eps);

@@ -2,6 +2,8 @@
 // states out, with a preallocated KV cache so that token-by-token decoding reallocates nothing.
 #pragma once
 
+#include <vector>
+
 #include "sidecars/runtime/llama_weights.hpp"
 #include "sidecars/runtime/transformer.hpp"
 
@@ -18,8 +20,10 @@ class Llama {
   KvCache make_cache(int64_t batch, int64_t max_length) const;
 
   // inputs_embeds [B, T, H] at positions [cache.length(), +T); appends to the cache and returns
-  // the final-norm hidden states [B, T, H] (transformers' last_hidden_state).
-  at::Tensor forward(const at::Tensor& inputs_embeds, KvCache& cache) const;
+  // the final-norm hidden states [B, T, H] (transformers' last_hidden_state). With
+  // `attentions`, each layer's attention probabilities [B, Hq, T, past+T] are appended to it.
+  at::Tensor forward(const at::Tensor& inputs_embeds, KvCache& cache,
+                     std::vector<at::Tensor>* attentions = nullptr) const;
 
  private:
   LlamaWeights w_;

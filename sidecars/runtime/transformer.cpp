@@ -128,7 +128,7 @@ std::pair<at::Tensor, at::Tensor> KvCache::append(int64_t layer, const at::Tenso
 }
 
 at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                double scale) {
+                                double scale, at::Tensor* weights) {
   const int64_t b = q.size(0), hq = q.size(1), t = q.size(2), d = q.size(3);
   const int64_t hkv = k.size(1), s = k.size(2), groups = hq / hkv, past = s - t;
   if (scale == 0) scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -143,6 +143,7 @@ at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const 
     scores = scores.masked_fill(hidden, -std::numeric_limits<float>::infinity());
   }
   auto probs = scores.softmax(-1, at::kFloat).to(q.scalar_type());
+  if (weights) *weights = probs.reshape({b, hq, t, s});
   return at::matmul(probs, v).reshape({b, hq, t, d});
 }
 

@@ -71,7 +71,8 @@ class KvCache {
 
 // Causal grouped-query attention: q [B, Hq, T, D] at positions [P, P+T) over k, v
 // [B, Hkv, P+T, D]; Hq is a multiple of Hkv. Returns [B, Hq, T, D]. scale 0: 1/sqrt(D).
+// With `weights`, also the attention probabilities [B, Hq, T, P+T] (for analysis features).
 at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                double scale = 0);
+                                double scale = 0, at::Tensor* weights = nullptr);
 
 }  // namespace warmtts::runtime

@@ -57,6 +57,18 @@ BOOST_AUTO_TEST_CASE(full_forward_matches_transformers) {
   BOOST_TEST(d <= 1e-4, "worst difference " << d);
 }
 
+BOOST_AUTO_TEST_CASE(attention_weights_match_transformers_eager_attention) {
+  Tiny t;
+  auto cache = t.model->make_cache(2, 16);
+  std::vector<at::Tensor> attentions;
+  t.model->forward(t.reference.tensor("inputs_embeds"), cache, &attentions);
+  BOOST_REQUIRE(attentions.size() == 2u);
+  for (size_t i = 0; i < attentions.size(); ++i) {
+    double d = worst(attentions[i], t.reference.tensor("attentions." + std::to_string(i)));
+    BOOST_TEST(d <= 1e-5, "layer " << i << " worst difference " << d);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(kv_cache_decoding_matches_transformers_and_the_full_pass) {
   Tiny t;
   auto x = t.reference.tensor("inputs_embeds");

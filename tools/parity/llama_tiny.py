@@ -1,7 +1,7 @@
 """Writes tests/fixtures/llama_tiny/: a tiny random transformers LlamaModel (GQA, Llama-3 RoPE
 scaling) in the official file layout (config.json + model.safetensors from save_pretrained) and
-reference tensors: a full forward pass, and the same sequence decoded with a KV cache (a
-6-token prefill, then one token at a time).
+reference tensors: a full forward pass with its attention weights, and the same sequence
+decoded with a KV cache (a 6-token prefill, then one token at a time).
 
     python tools/parity/llama_tiny.py OUT_DIR
 """
@@ -36,6 +36,8 @@ config = LlamaConfig(
     mlp_bias=False,
     torch_dtype="float32",
 )
+# Eager attention: the only implementation that returns attention weights.
+config._attn_implementation = "eager"
 model = LlamaModel(config).eval()
 # Random weights with some spread (the default init is tiny), norms included.
 with torch.no_grad():
@@ -48,7 +50,9 @@ model.save_pretrained(out, safe_serialization=True)
 
 embeds = torch.randn(2, 10, 64)
 with torch.no_grad():
-    full = model(inputs_embeds=embeds).last_hidden_state
+    result = model(inputs_embeds=embeds, output_attentions=True)
+    full = result.last_hidden_state
+    attentions = result.attentions  # per layer [B, heads, T, T]
     cache = DynamicCache()
     steps = [model(inputs_embeds=embeds[:, :6], past_key_values=cache, use_cache=True).last_hidden_state]
     for i in range(6, 10):
@@ -58,7 +62,8 @@ with torch.no_grad():
     inv_freq = model.rotary_emb.inv_freq
 
 save_file({"inputs_embeds": embeds.contiguous(), "full": full.contiguous(),
-           "incremental": incremental.contiguous(), "inv_freq": inv_freq.contiguous()},
+           "incremental": incremental.contiguous(), "inv_freq": inv_freq.contiguous(),
+           **{f"attentions.{i}": a.contiguous() for i, a in enumerate(attentions)}},
           str(out / "reference.safetensors"))
 print("max |full - incremental| in the reference:", (full - incremental).abs().max().item())
 print("wrote", out)

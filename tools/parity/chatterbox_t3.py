@@ -1,7 +1,8 @@
 """Writes tests/fixtures/chatterbox_t3/: a tiny T3 (hidden 32, 2 layers, perceiver with 8
 queries) in the official layout (t3_cfg.safetensors, random weights) and the reference's
 conditioning embeddings (T3.prepare_conditioning: speaker projection, perceiver over the prompt
-speech embedding, emotion) for a random speaker embedding and prompt, at exaggeration 0.5 and 1.0.
+speech embedding, emotion) for a random speaker embedding and prompt, at exaggeration 0.5 and 1.0,
+and the speech tokens T3.inference samples from seeded torch generators (cfg_weight 0.5 and 0.3).
 
     python tools/parity/chatterbox_t3.py OUT_DIR
 """
@@ -52,5 +53,17 @@ with torch.no_grad():
         cond = T3Cond(speaker_emb=speaker, cond_prompt_speech_tokens=prompt,
                       emotion_adv=ex * torch.ones(1, 1, 1))
         ref[f"cond_emb_{ex}"] = t3.prepare_conditioning(cond).contiguous()
+# The sampling loop: CFG batch of 2, repetition penalty, temperature, min_p, top_p, multinomial.
+text = torch.cat([torch.tensor([[255]]), torch.randint(1, 700, (1, 12)), torch.tensor([[0]])], 1)
+ref["text_tokens"] = text
+with torch.no_grad():
+    for cfg, ex, seed in ((0.5, 0.5, 101), (0.3, 1.0, 202)):
+        cond = T3Cond(speaker_emb=speaker, cond_prompt_speech_tokens=prompt,
+                      emotion_adv=ex * torch.ones(1, 1, 1))
+        torch.manual_seed(seed)
+        tokens = t3.inference(t3_cond=cond, text_tokens=torch.cat([text, text]), max_new_tokens=40,
+                              temperature=0.8, top_p=1.0, min_p=0.05, repetition_penalty=1.2,
+                              cfg_weight=cfg)
+        ref[f"tokens_cfg{cfg}_ex{ex}_seed{seed}"] = tokens[0].contiguous()
 save_file(ref, str(out / "reference.safetensors"))
 print("wrote", out, {k: tuple(v.shape) for k, v in ref.items()})

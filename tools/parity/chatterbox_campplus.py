@@ -1,0 +1,59 @@
+"""Writes tests/fixtures/chatterbox_campplus/: S3Gen's CAMPPlus speaker encoder at a narrow width
+(growth 8, bottleneck 16, 16 initial channels, 32-d embedding; the official block layout
+12/24/16) with random weights and random BatchNorm statistics in the official layout
+(speaker_encoder.*), and for one 16 kHz clip: the mean-normalised Kaldi fbank and the x-vector
+(CAMPPlus.inference). torchaudio must match its torch, so this runs in the torchaudio virtualenv:
+
+    ~/.cache/warmtts-ta/bin/pip install --no-deps chatterbox-tts==0.1.7
+    ~/.cache/warmtts-ta/bin/python tools/parity/chatterbox_campplus.py OUT_DIR
+"""
+import os
+import site
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
+            if os.path.isdir(os.path.join(d, "chatterbox")))
+for name, path in (("chatterbox", root), ("chatterbox.models", os.path.join(root, "models")),
+                   ("chatterbox.models.s3gen", os.path.join(root, "models", "s3gen"))):
+    package = types.ModuleType(name)
+    package.__path__ = [path]
+    sys.modules[name] = package
+from chatterbox.models.s3gen.xvector import CAMPPlus, extract_feature  # noqa: E402
+
+out = Path(sys.argv[1])
+out.mkdir(parents=True, exist_ok=True)
+torch.manual_seed(41)
+model = CAMPPlus(feat_dim=80, embedding_size=32, growth_rate=8, bn_size=2, init_channels=16,
+                 memory_efficient=False).eval()
+with torch.no_grad():
+    for name, t in model.state_dict().items():
+        if name.endswith("running_var"):
+            t.copy_(0.5 + torch.rand_like(t))
+        elif name.endswith("running_mean") or name.endswith(".bias"):
+            t.copy_(0.1 * torch.randn_like(t))
+        elif name.endswith("num_batches_tracked"):
+            continue
+        elif t.dim() == 1:  # BatchNorm weights
+            t.copy_(1.0 + 0.1 * torch.randn_like(t))
+        else:
+            t.copy_(torch.randn_like(t) * (2.0 / t[0].numel()) ** 0.5)
+state = {f"speaker_encoder.{k}": v.contiguous() for k, v in model.state_dict().items()
+         if not k.endswith("num_batches_tracked")}
+save_file(state, str(out / "campplus.safetensors"))
+
+rng = np.random.default_rng(8)
+t = np.arange(int(16000 * 1.4)) / 16000
+wav = torch.from_numpy((0.3 * np.sin(2 * np.pi * (140 + 50 * np.sin(2 * np.pi * 2 * t)) * t)
+                        + 0.02 * rng.standard_normal(t.shape)).astype(np.float32))
+with torch.no_grad():
+    feats, _, _ = extract_feature([wav])
+    xvector = model.inference([wav])
+save_file({"wav": wav, "features": feats[0].contiguous(), "xvector": xvector.contiguous()},
+          str(out / "reference.safetensors"))
+print("wrote", out, tuple(feats.shape), tuple(xvector.shape), len(state), "tensors")

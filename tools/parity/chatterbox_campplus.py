@@ -7,23 +7,14 @@
     ~/.cache/warmtts-ta/bin/pip install --no-deps chatterbox-tts==0.1.7
     ~/.cache/warmtts-ta/bin/python tools/parity/chatterbox_campplus.py OUT_DIR
 """
-import os
-import site
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.torch import save_file
 
-root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
-            if os.path.isdir(os.path.join(d, "chatterbox")))
-for name, path in (("chatterbox", root), ("chatterbox.models", os.path.join(root, "models")),
-                   ("chatterbox.models.s3gen", os.path.join(root, "models", "s3gen"))):
-    package = types.ModuleType(name)
-    package.__path__ = [path]
-    sys.modules[name] = package
+import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
 from chatterbox.models.s3gen.xvector import CAMPPlus, extract_feature  # noqa: E402
 
 out = Path(sys.argv[1])

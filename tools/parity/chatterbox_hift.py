@@ -5,23 +5,13 @@ random mel: the F0 prediction, the neural source signal (seeded) and the decoded
 
     python tools/parity/chatterbox_hift.py OUT_DIR
 """
-import os
-import site
 import sys
-import types
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
 
-root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
-            if os.path.isdir(os.path.join(d, "chatterbox")))
-# Bare packages: chatterbox's and s3gen's __init__ import the watermarker and torchaudio.
-for name, path in (("chatterbox", root), ("chatterbox.models", os.path.join(root, "models")),
-                   ("chatterbox.models.s3gen", os.path.join(root, "models", "s3gen"))):
-    package = types.ModuleType(name)
-    package.__path__ = [path]
-    sys.modules[name] = package
+import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
 from chatterbox.models.s3gen.f0_predictor import ConvRNNF0Predictor  # noqa: E402
 from chatterbox.models.s3gen.hifigan import HiFTGenerator  # noqa: E402
 

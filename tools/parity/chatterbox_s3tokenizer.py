@@ -6,23 +6,15 @@ mel filters included), and for one 16 kHz clip: the log-mel, the encoder output 
 
     python tools/parity/chatterbox_s3tokenizer.py OUT_DIR
 """
-import os
-import site
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.torch import save_file
 
-root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
-            if os.path.isdir(os.path.join(d, "chatterbox")))
-for name, path in (("chatterbox", root), ("chatterbox.models", os.path.join(root, "models"))):
-    package = types.ModuleType(name)
-    package.__path__ = [path]
-    sys.modules[name] = package
 from s3tokenizer.model_v2 import ModelConfig, S3TokenizerV2  # noqa: E402
+import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
 from chatterbox.models.s3tokenizer.s3tokenizer import S3Tokenizer  # noqa: E402
 
 out = Path(sys.argv[1])

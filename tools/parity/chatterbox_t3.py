@@ -6,20 +6,13 @@ and the speech tokens T3.inference samples from seeded torch generators (cfg_wei
 
     python tools/parity/chatterbox_t3.py OUT_DIR
 """
-import os
-import site
 import sys
-import types
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
 
-root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
-            if os.path.isdir(os.path.join(d, "chatterbox")))
-package = types.ModuleType("chatterbox")
-package.__path__ = [root]
-sys.modules["chatterbox"] = package
+import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
 from chatterbox.models.t3 import llama_configs  # noqa: E402
 from chatterbox.models.t3.modules import perceiver  # noqa: E402
 from chatterbox.models.t3.modules.cond_enc import T3Cond  # noqa: E402

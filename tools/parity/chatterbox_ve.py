@@ -6,10 +6,7 @@ calls it).
 
     python tools/parity/chatterbox_ve.py OUT_DIR
 """
-import os
-import site
 import sys
-import types
 from pathlib import Path
 
 import librosa
@@ -17,12 +14,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-# Import chatterbox's model modules without its package __init__ (which needs the watermarker).
-root = next(os.path.join(d, "chatterbox") for d in site.getsitepackages()
-            if os.path.isdir(os.path.join(d, "chatterbox")))
-package = types.ModuleType("chatterbox")
-package.__path__ = [root]
-sys.modules["chatterbox"] = package
+import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
 from chatterbox.models.voice_encoder import VoiceEncoder  # noqa: E402
 from chatterbox.models.voice_encoder.config import VoiceEncConfig  # noqa: E402
 from chatterbox.models.voice_encoder.melspec import melspectrogram  # noqa: E402

@@ -28,19 +28,12 @@ at::Tensor segment_pooling(const at::Tensor& x) {
 
 }  // namespace
 
-CampPlus::CampPlus(std::map<std::string, at::Tensor> tensors) {
-  for (auto& [name, tensor] : tensors) {
-    const std::string prefix = "speaker_encoder.";
-    w_[name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name] = tensor.to(at::kFloat);
-  }
+CampPlus::CampPlus(std::map<std::string, at::Tensor> tensors)
+    : w_(std::move(tensors), "speaker_encoder.") {
   if (!has("head.conv1.weight")) throw std::runtime_error("CAMPPlus: no speaker_encoder.head.conv1.weight");
 }
 
-const at::Tensor& CampPlus::t(const std::string& name) const {
-  auto it = w_.find(name);
-  if (it == w_.end()) throw std::runtime_error("CAMPPlus: no tensor speaker_encoder." + name);
-  return it->second;
-}
+const at::Tensor& CampPlus::t(const std::string& name) const { return w_(name); }
 
 at::Tensor CampPlus::batch_norm(const at::Tensor& x, const std::string& name) const {
   // affine=False BatchNorms (the last one) have running statistics only.

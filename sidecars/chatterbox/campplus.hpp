@@ -9,6 +9,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "sidecars/runtime/checkpoint.hpp"
+
 namespace warmtts::chatterbox {
 
 class CampPlus {
@@ -23,11 +25,11 @@ class CampPlus {
 
  private:
   const at::Tensor& t(const std::string& name) const;
-  bool has(const std::string& name) const { return w_.count(name) > 0; }
+  bool has(const std::string& name) const { return w_.has(name); }
   at::Tensor batch_norm(const at::Tensor& x, const std::string& name) const;
   at::Tensor res_block(const at::Tensor& x, const std::string& name, int64_t stride) const;
 
-  std::map<std::string, at::Tensor> w_;
+  runtime::SubmoduleTensors w_;
 };
 
 }  // namespace warmtts::chatterbox

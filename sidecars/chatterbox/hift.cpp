@@ -42,20 +42,13 @@ at::Tensor snake(const at::Tensor& x, const at::Tensor& alpha) {
 
 }  // namespace
 
-Hift::Hift(std::map<std::string, at::Tensor> tensors) {
-  for (auto& [name, tensor] : tensors) {
-    std::string n = name.rfind("mel2wav.", 0) == 0 ? name.substr(8) : name;
-    w_[n] = tensor.to(at::kFloat);
-  }
-  runtime::fold_weight_norms(w_);
-  if (!w_.count("conv_pre.weight")) throw std::runtime_error("HiFT: no mel2wav.conv_pre weights");
+Hift::Hift(std::map<std::string, at::Tensor> tensors)
+    : w_(std::move(tensors), "mel2wav.") {
+  runtime::fold_weight_norms(w_.tensors());
+  if (!w_.has("conv_pre.weight")) throw std::runtime_error("HiFT: no mel2wav.conv_pre weights");
 }
 
-const at::Tensor& Hift::t(const std::string& name) const {
-  auto it = w_.find(name);
-  if (it == w_.end()) throw std::runtime_error("HiFT: no tensor mel2wav." + name);
-  return it->second;
-}
+const at::Tensor& Hift::t(const std::string& name) const { return w_(name); }
 
 at::Tensor Hift::conv(const at::Tensor& x, const std::string& name, int64_t stride, int64_t padding,
                       int64_t dilation) const {

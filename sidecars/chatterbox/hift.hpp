@@ -9,6 +9,8 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "sidecars/runtime/checkpoint.hpp"
+
 namespace warmtts::chatterbox {
 
 class Hift {
@@ -33,7 +35,7 @@ class Hift {
                   int64_t dilation = 1) const;
   at::Tensor resblock(const at::Tensor& x, const std::string& name, int64_t kernel) const;
 
-  std::map<std::string, at::Tensor> w_;
+  runtime::SubmoduleTensors w_;
 };
 
 }  // namespace warmtts::chatterbox

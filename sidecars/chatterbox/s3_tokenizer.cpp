@@ -30,11 +30,8 @@ at::Tensor rotate_half(const at::Tensor& x) {
 
 }  // namespace
 
-S3Tokenizer::S3Tokenizer(std::map<std::string, at::Tensor> tensors) {
-  for (auto& [name, tensor] : tensors) {
-    const std::string prefix = "tokenizer.";
-    w_[name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name] = tensor.to(at::kFloat);
-  }
+S3Tokenizer::S3Tokenizer(std::map<std::string, at::Tensor> tensors)
+    : w_(std::move(tensors), "tokenizer.") {
   const int64_t state = t("encoder.conv1.weight").size(0);
   if (state % rope_dim != 0) throw std::runtime_error("S3 tokenizer: width is not a multiple of 64");
   heads_ = state / rope_dim;  // the reference's RoPE table is for 64-wide heads
@@ -47,11 +44,7 @@ S3Tokenizer::S3Tokenizer(std::map<std::string, at::Tensor> tensors) {
   sin_ = angles.sin();
 }
 
-const at::Tensor& S3Tokenizer::t(const std::string& name) const {
-  auto it = w_.find(name);
-  if (it == w_.end()) throw std::runtime_error("S3 tokenizer: no tensor tokenizer." + name);
-  return it->second;
-}
+const at::Tensor& S3Tokenizer::t(const std::string& name) const { return w_(name); }
 
 at::Tensor S3Tokenizer::log_mel(const at::Tensor& wav16) const {
   return runtime::whisper_log_mel(wav16, t("_mel_filters"));
@@ -87,7 +80,7 @@ at::Tensor S3Tokenizer::encode(const at::Tensor& mel) const {
   auto x = at::gelu(at::conv1d(mel.unsqueeze(0), t("encoder.conv1.weight"), t("encoder.conv1.bias"), {2}, {1}));
   x = at::gelu(at::conv1d(x, t("encoder.conv2.weight"), t("encoder.conv2.bias"), {2}, {1}));
   x = x.squeeze(0).t();  // [T/4, D]
-  for (int i = 0; w_.count("encoder.blocks." + std::to_string(i) + ".attn.query.weight"); ++i)
+  for (int i = 0; w_.has("encoder.blocks." + std::to_string(i) + ".attn.query.weight"); ++i)
     x = block(x, "encoder.blocks." + std::to_string(i));
   return x;
 }

@@ -8,6 +8,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "sidecars/runtime/checkpoint.hpp"
+
 namespace warmtts::chatterbox {
 
 class S3Tokenizer {
@@ -27,7 +29,7 @@ class S3Tokenizer {
   const at::Tensor& t(const std::string& name) const;
   at::Tensor block(const at::Tensor& x, const std::string& name) const;
 
-  std::map<std::string, at::Tensor> w_;
+  runtime::SubmoduleTensors w_;
   int64_t heads_ = 0;
   at::Tensor cos_, sin_;  // RoPE tables [2048, 64]
 };

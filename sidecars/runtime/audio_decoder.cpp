@@ -1,5 +1,7 @@
 #include "sidecars/runtime/audio_decoder.hpp"
 
+#include "sidecars/runtime/sndfile_memory.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -7,41 +9,10 @@
 #include <sndfile.h>
 
 namespace warmtts::audio {
-namespace {
-
-struct MemoryReader {
-  std::string_view data;
-  sf_count_t pos = 0;
-
-  static sf_count_t length(void* self) {
-    return static_cast<sf_count_t>(static_cast<MemoryReader*>(self)->data.size());
-  }
-  static sf_count_t seek(sf_count_t offset, int whence, void* self) {
-    auto* r = static_cast<MemoryReader*>(self);
-    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? r->pos : r->data.size();
-    sf_count_t to = base + offset;
-    if (to < 0 || to > static_cast<sf_count_t>(r->data.size())) return -1;
-    r->pos = to;
-    return r->pos;
-  }
-  static sf_count_t read(void* ptr, sf_count_t count, void* self) {
-    auto* r = static_cast<MemoryReader*>(self);
-    sf_count_t n = std::clamp<sf_count_t>(r->data.size() - r->pos, 0, count);
-    std::memcpy(ptr, r->data.data() + r->pos, n);
-    r->pos += n;
-    return n;
-  }
-  static sf_count_t write(const void*, sf_count_t, void*) { return 0; }
-  static sf_count_t tell(void* self) { return static_cast<MemoryReader*>(self)->pos; }
-};
-
-}  // namespace
-
 DecodedAudio decode(std::string_view bytes) {
   if (bytes.empty()) throw AudioDecodeError("the audio is empty");
-  MemoryReader reader{bytes};
-  SF_VIRTUAL_IO io{&MemoryReader::length, &MemoryReader::seek, &MemoryReader::read,
-                   &MemoryReader::write, &MemoryReader::tell};
+  SndfileMemory reader{std::string(bytes)};
+  SF_VIRTUAL_IO io = SndfileMemory::io();
   SF_INFO info{};
   SNDFILE* f = sf_open_virtual(&io, SFM_READ, &info, &reader);
   if (!f)

@@ -1,5 +1,7 @@
 #include "sidecars/runtime/audio_encoder.hpp"
 
+#include "sidecars/runtime/sndfile_memory.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -37,37 +39,6 @@ const FormatInfo& find_format(std::string_view name) {
   throw std::invalid_argument("unknown audio format '" + std::string(name) + "'");
 }
 
-// libsndfile's virtual I/O over a growing in-memory buffer.
-struct MemoryFile {
-  std::string data;
-  sf_count_t pos = 0;
-
-  static sf_count_t get_filelen(void* self) {
-    return static_cast<sf_count_t>(static_cast<MemoryFile*>(self)->data.size());
-  }
-  static sf_count_t seek(sf_count_t offset, int whence, void* self) {
-    auto* f = static_cast<MemoryFile*>(self);
-    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? f->pos : f->data.size();
-    f->pos = std::max<sf_count_t>(0, base + offset);
-    return f->pos;
-  }
-  static sf_count_t read(void* ptr, sf_count_t count, void* self) {
-    auto* f = static_cast<MemoryFile*>(self);
-    sf_count_t n = std::clamp<sf_count_t>(f->data.size() - f->pos, 0, count);
-    std::memcpy(ptr, f->data.data() + f->pos, n);
-    f->pos += n;
-    return n;
-  }
-  static sf_count_t write(const void* ptr, sf_count_t count, void* self) {
-    auto* f = static_cast<MemoryFile*>(self);
-    if (f->pos + count > static_cast<sf_count_t>(f->data.size())) f->data.resize(f->pos + count);
-    std::memcpy(f->data.data() + f->pos, ptr, count);
-    f->pos += count;
-    return count;
-  }
-  static sf_count_t tell(void* self) { return static_cast<MemoryFile*>(self)->pos; }
-};
-
 }  // namespace
 
 const std::vector<std::string_view>& output_formats() {
@@ -90,9 +61,8 @@ std::string check_output_rate(std::string_view format, int rate) {
 
 std::string encode(std::span<const float> samples, int sample_rate, std::string_view format) {
   const auto& f = find_format(format);
-  MemoryFile file;
-  SF_VIRTUAL_IO io{&MemoryFile::get_filelen, &MemoryFile::seek, &MemoryFile::read,
-                   &MemoryFile::write, &MemoryFile::tell};
+  SndfileMemory file;
+  SF_VIRTUAL_IO io = SndfileMemory::io();
   SF_INFO info{};
   info.samplerate = sample_rate;
   info.channels = 1;

@@ -76,6 +76,18 @@ std::map<std::string, at::Tensor> load_torch_file(const fs::path& path) {
   return out;
 }
 
+SubmoduleTensors::SubmoduleTensors(std::map<std::string, at::Tensor> tensors, std::string prefix)
+    : prefix_(std::move(prefix)) {
+  for (auto& [name, tensor] : tensors)
+    tensors_[name.rfind(prefix_, 0) == 0 ? name.substr(prefix_.size()) : name] = tensor.to(at::kFloat);
+}
+
+const at::Tensor& SubmoduleTensors::operator()(const std::string& name) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end()) throw std::runtime_error("no tensor " + prefix_ + name + " in the checkpoint");
+  return it->second;
+}
+
 at::Tensor fold_weight_norm(const at::Tensor& g, const at::Tensor& v) {
   int64_t dim = 0;
   for (int64_t d = 0; d < g.dim(); ++d)

@@ -33,6 +33,22 @@ class ShardedSafetensors {
 // values are skipped). Throws std::runtime_error naming the file when it cannot be read.
 std::map<std::string, at::Tensor> load_torch_file(const std::filesystem::path& path);
 
+// The tensors of one sub-model of a checkpoint (S3Gen's "mel2wav.", "tokenizer.", ...) in
+// float32, named below that prefix; names that lack the prefix are taken as they are.
+class SubmoduleTensors {
+ public:
+  SubmoduleTensors(std::map<std::string, at::Tensor> tensors, std::string prefix);
+
+  // Throws naming the full checkpoint name when the tensor is missing.
+  const at::Tensor& operator()(const std::string& name) const;
+  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+  std::map<std::string, at::Tensor>& tensors() { return tensors_; }
+
+ private:
+  std::map<std::string, at::Tensor> tensors_;
+  std::string prefix_;
+};
+
 // w = g * v / ||v||, the norm over every dimension but the one where g is not 1 (dim 0 when g
 // is all ones), exactly torch's weight_norm.
 at::Tensor fold_weight_norm(const at::Tensor& g, const at::Tensor& v);

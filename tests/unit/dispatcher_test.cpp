@@ -254,15 +254,26 @@ BOOST_AUTO_TEST_CASE(drain_waits_for_jobs_and_refuses_new_ones) {
   s.wait_state("DRAINING");
 }
 
-BOOST_AUTO_TEST_CASE(replica_resolves_and_verifies_its_weights_before_loading) {
+namespace {
+
+// A tiny Chatterbox repository in a temporary folder and the options that point at it.
+struct TinyChatterbox {
   testing::TempDir tmp;
-  auto dims = (tmp.path / "dims.json").string();
-  testing::write_text(dims, testing::tiny_chatterbox_dims().dump());
-  testing::write_tiny_repository("chatterbox", tmp.path / "cb", dims);
-  volume::ResolveOptions o;
-  o.sources["chatterbox"] = volume::parse_sources("dir:" + (tmp.path / "cb").string());
-  o.chatterbox_dims = dims;
-  System s({"chatterbox@cpu"}, 8, 10s, true, o);
+  volume::ResolveOptions options;
+  TinyChatterbox() {
+    auto dims = (tmp.path / "dims.json").string();
+    testing::write_text(dims, testing::tiny_chatterbox_dims().dump());
+    testing::write_tiny_repository("chatterbox", tmp.path / "cb", dims);
+    options.sources["chatterbox"] = volume::parse_sources("dir:" + (tmp.path / "cb").string());
+    options.chatterbox_dims = dims;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(replica_resolves_and_verifies_its_weights_before_loading) {
+  TinyChatterbox cb;
+  System s({"chatterbox@cpu"}, 8, 10s, true, cb.options);
   s.wait_state("READY");
   auto m = s.models()[0];
   for (auto phase : {"resolve", "verify", "read", "to_device", "warmup"})
@@ -272,15 +283,9 @@ BOOST_AUTO_TEST_CASE(replica_resolves_and_verifies_its_weights_before_loading) {
 }
 
 BOOST_AUTO_TEST_CASE(replica_with_broken_weights_fails_with_the_files_reason) {
-  testing::TempDir tmp;
-  auto dims = (tmp.path / "dims.json").string();
-  testing::write_text(dims, testing::tiny_chatterbox_dims().dump());
-  testing::write_tiny_repository("chatterbox", tmp.path / "cb", dims);
-  std::filesystem::resize_file(tmp.path / "cb" / "s3gen.safetensors", 100);
-  volume::ResolveOptions o;
-  o.sources["chatterbox"] = volume::parse_sources("dir:" + (tmp.path / "cb").string());
-  o.chatterbox_dims = dims;
-  System s({"chatterbox@cpu"}, 8, 10s, true, o);
+  TinyChatterbox cb;
+  std::filesystem::resize_file(cb.tmp.path / "cb" / "s3gen.safetensors", 100);
+  System s({"chatterbox@cpu"}, 8, 10s, true, cb.options);
   s.wait_state("FAILED");
   auto m = s.models()[0];
   BOOST_TEST(m.reason.find("s3gen.safetensors") != std::string::npos, m.reason);

@@ -133,6 +133,7 @@ void load_engine(EngineSlot& slot, const model_actor_options& opt, model_actor s
       engine_config.options[alias] = folder;
       spdlog::info("{}@{}: {} from {}", opt.model, opt.device, alias, folder);
     }
+    if (!opt.volume.chatterbox_dims.empty()) engine_config.options["chatterbox_dims"] = opt.volume.chatterbox_dims;
   } else {
     record_phase("resolve", 0);  // an engine without weights has nothing to find
     record_phase("verify", 0);
@@ -165,7 +166,7 @@ void load_engine(EngineSlot& slot, const model_actor_options& opt, model_actor s
 
 // Runs one job on the engine thread and reports its outcome to the actor.
 job_outcome run_job(EngineSlot& slot, const job_spec& job, const CancelToken& cancel,
-                    const audio_sink_actor& audio_sink) {
+                    const audio_sink_actor& audio_sink, const VoiceSourceOptions& voices) {
   logging::JobScope scope(job.id);
   job_outcome out;
   const auto& p = job.params;
@@ -194,7 +195,14 @@ job_outcome run_job(EngineSlot& slot, const job_spec& job, const CancelToken& ca
         }
       };
     }
-    Synthesis syn = slot.engine->synthesize(p, sink, cancel);
+    // Engines see a voice's bytes, never where they come from.
+    std::optional<synthesis_params> with_clip;
+    if (p.voice.kind == "url" || p.voice.kind == "name") {
+      with_clip = p;
+      with_clip->voice.audio = voice_clip_bytes(p.voice, voices);
+      with_clip->voice.kind = "audio";
+    }
+    Synthesis syn = slot.engine->synthesize(with_clip ? *with_clip : p, sink, cancel);
     if (cancel.requested()) throw SynthesisCancelled();
     if (stream_resampler) send_chunk(stream_resampler->flush());
     std::vector<float> samples = out_rate == slot.sample_rate
@@ -277,9 +285,9 @@ model_actor::behavior_type model_actor_behavior(
         st.cancel = CancelToken{};
         st.status.busy = true;
         st.engine_thread->post([slot = st.slot, job = std::move(job), cancel = st.cancel,
-                                sink = st.options.audio_sink,
+                                sink = st.options.audio_sink, voices = st.options.voices,
                                 me = caf::actor_cast<model_actor>(self)] {
-          auto out = run_job(*slot, job, cancel, sink);
+          auto out = run_job(*slot, job, cancel, sink, voices);
           caf::anon_send(me, atoms::done::value, job.id, std::move(out));
         });
         return rp;

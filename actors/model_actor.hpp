@@ -10,6 +10,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/job_types.hpp"
+#include "sidecars/voice_source.hpp"
 #include "volume/resolver.hpp"
 
 namespace warmtts {
@@ -42,6 +43,7 @@ struct model_actor_options {
   model_listener_actor listener;
   audio_sink_actor audio_sink;
   volume::ResolveOptions volume;  // where this model's repositories are, how to check them
+  VoiceSourceOptions voices;      // where voice.audio_url and voice.name clips come from
 };
 
 // Spawns the replica and starts loading at once, on its engine thread.

@@ -137,6 +137,9 @@ CommandLine parse_command_line(int argc, char** argv) {
       ->envname("WARMTTS_MAX_TEXT_CHARS")->check(CLI::Range(1, 1000000))->capture_default_str();
   app.add_option("--max-voice-bytes", c.max_voice_bytes, "Largest reference clip")
       ->envname("WARMTTS_MAX_VOICE_BYTES")->capture_default_str();
+  app.add_option("--voice-library", c.voice_library,
+                 "Folder of named reference clips (NAME.wav/.flac/.mp3/.ogg) for input.voice.name")
+      ->envname("WARMTTS_VOICE_LIBRARY");
   app.add_option("--shutdown-grace", c.shutdown_grace_s,
                  "On SIGTERM, seconds to wait for jobs in flight")
       ->envname("WARMTTS_SHUTDOWN_GRACE")->capture_default_str();

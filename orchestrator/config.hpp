@@ -40,6 +40,7 @@ struct Config {
   uint32_t runsync_wait_ms = 90'000;  // default ?wait= of /runsync
   size_t max_text_chars = 3000;
   size_t max_voice_bytes = 10u << 20;
+  std::string voice_library;          // folder of named clips for input.voice.name, "" for none
   uint32_t shutdown_grace_s = 600;    // SIGTERM: longest wait for jobs in flight
 
   // Logging

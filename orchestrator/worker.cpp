@@ -73,6 +73,8 @@ int serve(const Config& config, const EngineCatalog& engines, clock_type::time_p
     mopt.listener = dispatcher;
     mopt.audio_sink = registry;
     mopt.volume = config.resolve_options();
+    mopt.voices.library_dir = config.voice_library;
+    mopt.voices.max_bytes = config.max_voice_bytes;
     auto replica = spawn_model_actor(sys, std::move(mopt));
     caf::anon_send(dispatcher, atoms::attach::value, name, replica);
     replicas.push_back(replica);

@@ -11,10 +11,4 @@ const EngineCatalog::Entry* EngineCatalog::find(const std::string& model) const 
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-EngineCatalog shipped_engines() {
-  // The native Chatterbox and Higgs Audio engines register here once their ports land; until
-  // then a configured model reports FAILED with model_catalog's "no engine" reason.
-  return EngineCatalog{};
-}
-
 }  // namespace warmtts

@@ -64,7 +64,8 @@ struct Synthesis {
   uint64_t seed = 0;           // the seed actually used
   double conditioning_ms = 0;
   double generation_ms = 0;
-  double vocoding_ms = 0;
+  double vocoding_ms = 0;       // speech tokens -> waveform
+  double token_to_mel_ms = 0;   // the part of vocoding_ms before the vocoder proper (Chatterbox's flow)
 };
 
 class TtsEngine {

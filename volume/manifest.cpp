@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sidecars/chatterbox/chatterbox_dims.hpp"
+
 namespace warmtts::volume {
 namespace {
 
@@ -19,51 +21,16 @@ json read_json(const std::filesystem::path& path) {
   return doc;
 }
 
+using chatterbox::ChatterboxDims;
+
+// A positive integer of a config.json object, or `fallback` when it is absent.
 int64_t dim(const json& obj, const char* key, int64_t fallback) {
   if (!obj.is_object() || !obj.contains(key)) return fallback;
   const auto& v = obj[key];
   if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-    throw std::runtime_error(std::string("dimension ") + key + " must be a positive integer");
+    throw std::runtime_error(std::string("config value ") + key + " must be a positive integer");
   return v.get<int64_t>();
 }
-
-// Chatterbox's dimensions (specs/chatterbox.md §1.3, §2); a dims file may override each.
-struct ChatterboxDims {
-  // T3 (Llama backbone and embeddings)
-  int64_t t3_layers = 30, t3_hidden = 1024, t3_ffn = 4096, text_vocab = 704, speech_vocab = 8194,
-          text_positions = 2050, speech_positions = 4100, speaker_dim = 256, perceiver_queries = 32;
-  // VoiceEncoder
-  int64_t ve_mels = 40, ve_hidden = 256, ve_layers = 3;
-  // S3Gen
-  int64_t s3_speech_vocab = 6561, flow_dim = 512, mels = 80, xvector_dim = 192,
-          s3tokenizer_dim = 1280;
-
-  static ChatterboxDims load(const std::string& file) {
-    ChatterboxDims d;
-    if (file.empty()) return d;
-    json doc = read_json(file);
-    const json t3 = doc.value("t3", json::object()), ve = doc.value("ve", json::object()),
-               s3 = doc.value("s3gen", json::object());
-    d.t3_layers = dim(t3, "layers", d.t3_layers);
-    d.t3_hidden = dim(t3, "hidden", d.t3_hidden);
-    d.t3_ffn = dim(t3, "ffn", d.t3_ffn);
-    d.text_vocab = dim(t3, "text_vocab", d.text_vocab);
-    d.speech_vocab = dim(t3, "speech_vocab", d.speech_vocab);
-    d.text_positions = dim(t3, "text_positions", d.text_positions);
-    d.speech_positions = dim(t3, "speech_positions", d.speech_positions);
-    d.speaker_dim = dim(t3, "speaker_dim", d.speaker_dim);
-    d.perceiver_queries = dim(t3, "perceiver_queries", d.perceiver_queries);
-    d.ve_mels = dim(ve, "mels", d.ve_mels);
-    d.ve_hidden = dim(ve, "hidden", d.ve_hidden);
-    d.ve_layers = dim(ve, "layers", d.ve_layers);
-    d.s3_speech_vocab = dim(s3, "speech_vocab", d.s3_speech_vocab);
-    d.flow_dim = dim(s3, "flow_dim", d.flow_dim);
-    d.mels = dim(s3, "mels", d.mels);
-    d.xvector_dim = dim(s3, "xvector_dim", d.xvector_dim);
-    d.s3tokenizer_dim = dim(s3, "tokenizer_dim", d.s3tokenizer_dim);
-    return d;
-  }
-};
 
 std::vector<ExpectedTensor> voice_encoder_tensors(const ChatterboxDims& d) {
   std::vector<ExpectedTensor> t;

@@ -34,7 +34,8 @@ at::Tensor T3::speech_embedding(int64_t token, int64_t position, int64_t batch) 
 
 std::vector<int64_t> T3::generate(const at::Tensor& cond_emb, const std::vector<int64_t>& text_tokens,
                                   const T3Sampling& s, runtime::TokenDraw& draw,
-                                  const CancelToken* cancel) const {
+                                  const CancelToken* cancel,
+                                  const std::function<void(int64_t)>& on_token) const {
   const bool cfg = s.cfg_weight > 0;
   const int64_t batch = cfg ? 2 : 1;
   auto long_opts = at::TensorOptions().dtype(at::kLong);
@@ -65,6 +66,7 @@ std::vector<int64_t> T3::generate(const at::Tensor& cond_emb, const std::vector<
     const int64_t token = draw.draw(scores.softmax(-1)).item<int64_t>();
     out.push_back(token);
     generated.push_back(token);
+    if (on_token) on_token(token);
     if (token == stop_speech_token) break;
     hidden = tfmr_->forward(speech_embedding(token, i + 1, batch), cache);
   }

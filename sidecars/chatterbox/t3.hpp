@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -45,10 +46,12 @@ class T3 {
 
   // Speech tokens for [START] text [STOP] (int64 ids), the conditioning from t3_conditioning()
   // [1, C, D]. The last token is the stop token when generation ended on it. cfg_weight 0 runs
-  // the conditional row alone (the English reference cannot). Checks `cancel` between steps.
+  // the conditional row alone (the English reference cannot). Checks `cancel` between steps;
+  // `on_token` sees each token as it is drawn (streaming).
   std::vector<int64_t> generate(const at::Tensor& cond_emb, const std::vector<int64_t>& text_tokens,
                                 const T3Sampling& sampling, runtime::TokenDraw& draw,
-                                const CancelToken* cancel = nullptr) const;
+                                const CancelToken* cancel = nullptr,
+                                const std::function<void(int64_t)>& on_token = {}) const;
 
  private:
   at::Tensor speech_embedding(int64_t token, int64_t position, int64_t batch) const;

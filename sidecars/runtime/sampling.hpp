@@ -41,6 +41,9 @@ class TokenDraw {
 class SeededDraw final : public TokenDraw {
  public:
   explicit SeededDraw(uint64_t seed);
+  // Draws from `generator` (a handle: the caller's later draws continue the same stream, as
+  // the reference's other random ops continue torch's default generator).
+  explicit SeededDraw(at::Generator generator) : generator_(std::move(generator)) {}
   at::Tensor draw(const at::Tensor& probs) override;
 
  private:

@@ -77,12 +77,16 @@ BOOST_AUTO_TEST_CASE(failed_model_answers_fast_with_its_reason) {
   BOOST_TEST(saw_reason);
 }
 
-BOOST_AUTO_TEST_CASE(shipped_binary_reports_missing_engines_as_failed) {
-  WorkerProcess w(WARMTTS_BINARY, {});
+BOOST_AUTO_TEST_CASE(shipped_binary_reports_missing_engines_and_weights_as_failed) {
+  WorkerProcess w(WARMTTS_BINARY, {"--chatterbox-sources", "dir:/nonexistent/chatterbox"});
   BOOST_TEST(w.wait_for_ping(503) == 503);
-  auto j = w.post("/run", json{{"input", {{"text", "hi"}}}}.dump()).json();
+  auto j = w.post("/run", json{{"input", {{"text", "hi"}, {"model", "higgs"}}}}.dump()).json();
   BOOST_TEST(j["status"] == "FAILED");
-  BOOST_TEST(j["error"].get<std::string>().find("no engine for model 'chatterbox'") != std::string::npos);
+  BOOST_TEST(j["error"].get<std::string>().find("no engine for model 'higgs'") != std::string::npos);
+  // Chatterbox has an engine; without its weights it fails at resolve and says where it looked.
+  j = w.post("/run", json{{"input", {{"text", "hi"}, {"model", "chatterbox"}}}}.dump()).json();
+  BOOST_TEST(j["status"] == "FAILED");
+  BOOST_TEST(j["error"].get<std::string>().find("/nonexistent/chatterbox") != std::string::npos, j.dump());
 }
 
 BOOST_AUTO_TEST_CASE(full_queue_is_429_not_a_hang) {

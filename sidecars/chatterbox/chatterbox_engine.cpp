@@ -7,15 +7,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/Tensor.h>
-#include <ATen/ops/empty.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "sidecars/chatterbox/chatterbox_model.hpp"
+#include "sidecars/chatterbox/reference_clip.hpp"
 #include "sidecars/lru_cache.hpp"
 #include "sidecars/model_catalog.hpp"
-#include "sidecars/runtime/audio_decoder.hpp"
-#include "sidecars/runtime/audio_encoder.hpp"
 #include "sidecars/runtime/cpu_threads.hpp"
 
 namespace warmtts::chatterbox {
@@ -35,43 +33,13 @@ Digest sha256(const std::string& bytes) {
   return d;
 }
 
-at::Tensor as_tensor(std::vector<float> samples) {
-  auto t = at::empty({static_cast<int64_t>(samples.size())}, at::TensorOptions().dtype(at::kFloat));
-  std::copy(samples.begin(), samples.end(), t.data_ptr<float>());
-  return t;
-}
-
 constexpr size_t voice_cache_entries = 32;
-constexpr double min_clip_seconds = 1.0;   // shorter clips give too few speech tokens to clone
-constexpr float silent_peak = 1e-3f;       // -60 dBFS
 // Streaming: the first chunk once this many speech tokens exist (1 s of audio), then one per
 // `stream_chunk_tokens`. Each chunk re-runs the flow over every token so far (its attention is
 // bidirectional) and holds back the last frames, which the next tokens still change.
 constexpr size_t stream_first_tokens = 25, stream_chunk_tokens = 50;
 constexpr int64_t stream_holdback_samples = 4 * 480;
 constexpr int64_t lookahead_frames = 6;  // flow.inference(finalize=False) drops 3 tokens x 2 frames
-
-// The reference clip of a job: decoded to mono, resampled like librosa.load(sr=24000) and
-// librosa.resample(..., 16000) (soxr HQ). Throws InvalidInput for unusable audio.
-std::pair<at::Tensor, at::Tensor> reference_clip(const std::string& bytes) {
-  audio::DecodedAudio clip;
-  try {
-    clip = audio::decode(bytes);
-  } catch (const audio::AudioDecodeError& e) {
-    throw InvalidInput(std::string("input.voice: ") + e.what());
-  }
-  if (clip.seconds() < min_clip_seconds)
-    throw InvalidInput("input.voice: the reference clip lasts " + std::to_string(clip.seconds()) +
-                       " s; at least " + std::to_string(min_clip_seconds) + " s of speech is needed");
-  float peak = 0;
-  for (float s : clip.samples) peak = std::max(peak, std::abs(s));
-  if (peak < silent_peak) throw InvalidInput("input.voice: the reference clip is silent");
-  auto wav24 = clip.sample_rate == ChatterboxModel::sample_rate
-                   ? clip.samples
-                   : audio::resample(clip.samples, clip.sample_rate, ChatterboxModel::sample_rate);
-  auto wav16 = audio::resample(wav24, ChatterboxModel::sample_rate, ChatterboxModel::tokenizer_rate);
-  return {as_tensor(std::move(wav24)), as_tensor(std::move(wav16))};
-}
 
 class ChatterboxEngine final : public TtsEngine {
  public:

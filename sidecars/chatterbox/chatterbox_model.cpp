@@ -7,6 +7,7 @@
 #include <ATen/ops/linspace.h>
 #include <ATen/ops/tensor.h>
 #include <ATen/ops/zeros.h>
+#include <c10/core/InferenceMode.h>
 
 #include "sidecars/chatterbox/text_frontend.hpp"
 #include "sidecars/runtime/checkpoint.hpp"
@@ -70,6 +71,7 @@ ChatterboxModel::ChatterboxModel(const std::filesystem::path& folder, const Chat
 }
 
 VoiceConditionals ChatterboxModel::clone_voice(const at::Tensor& wav24, const at::Tensor& wav16) const {
+  c10::InferenceMode inference;  // no autograd bookkeeping; conds.pt tensors may require grad
   VoiceConditionals v;
   // S3Gen's prompt (embed_ref): the first 10 s at 24 kHz; its mel; the same span at 16 kHz
   // through torchaudio's resampler for the x-vector and the prompt tokens.
@@ -101,6 +103,7 @@ std::vector<int64_t> ChatterboxModel::text_tokens(const std::string& text) const
 std::vector<int64_t> ChatterboxModel::speech_tokens(const VoiceConditionals& voice, const ChatterboxRequest& request,
                                                     runtime::TokenDraw& draw, const CancelToken* cancel,
                                                     const std::function<void(int64_t)>& on_token) const {
+  c10::InferenceMode inference;  // no autograd bookkeeping; conds.pt tensors may require grad
   auto text = text_tokens(request.text);
   if (static_cast<int64_t>(text.size()) > dims_.text_positions)
     throw InvalidInput("input.text gives " + std::to_string(text.size()) + " tokens; at most " +
@@ -117,11 +120,13 @@ std::vector<int64_t> ChatterboxModel::speech_tokens(const VoiceConditionals& voi
 
 at::Tensor ChatterboxModel::mel(const std::vector<int64_t>& tokens, const VoiceConditionals& voice,
                                 at::Generator& gen, const CancelToken* cancel) const {
+  c10::InferenceMode inference;  // no autograd bookkeeping; conds.pt tensors may require grad
   auto t = at::tensor(tokens, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
   return flow_->inference(t, voice.flow, gen, cancel);
 }
 
 at::Tensor ChatterboxModel::vocode(const at::Tensor& mel, at::Generator& gen) const {
+  c10::InferenceMode inference;  // no autograd bookkeeping; conds.pt tensors may require grad
   auto wav = hift_->synthesize(mel, gen).reshape({-1});
   const int64_t n = std::min<int64_t>(wav.size(0), trim_fade_.size(0));
   wav.slice(0, 0, n).mul_(trim_fade_.slice(0, 0, n));

@@ -73,6 +73,8 @@ std::map<std::string, at::Tensor> load_torch_file(const fs::path& path) {
   }
   std::map<std::string, at::Tensor> out;
   flatten(value, "", out);
+  // Files saved outside torch.no_grad() keep requires_grad; we only ever read them.
+  for (auto& [name, tensor] : out) tensor = tensor.detach();
   return out;
 }
 

@@ -27,4 +27,18 @@ inline void check_close(const at::Tensor& ours, const at::Tensor& theirs, const 
   }
 }
 
+// ||ours - theirs|| / ||theirs|| <= tolerance: for signals whose error accumulates along time
+// (a vocoder's phase), where one sample's absolute difference says little.
+inline void check_relative_l2(const at::Tensor& ours, const at::Tensor& theirs, const std::string& name,
+                              double tolerance) {
+  BOOST_TEST_CONTEXT(name) {
+    BOOST_REQUIRE_MESSAGE(ours.sizes() == theirs.sizes(),
+                          "shape " << ours.sizes() << " differs from the reference's " << theirs.sizes());
+    auto a = ours.to(at::kFloat), b = theirs.to(at::kFloat);
+    double rel = ((a - b).norm() / b.norm()).item<double>();
+    BOOST_TEST_MESSAGE("relative L2 difference " << rel << ", worst sample " << (a - b).abs().max().item<double>());
+    BOOST_TEST(rel <= tolerance, name << ": relative L2 difference " << rel);
+  }
+}
+
 }  // namespace warmtts::testing

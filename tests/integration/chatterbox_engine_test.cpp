@@ -13,6 +13,7 @@
 
 #include "sidecars/runtime/audio_encoder.hpp"
 #include "sidecars/runtime/base64.hpp"
+#include "tests/support/hub_emulator.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace warmtts;
@@ -133,6 +134,17 @@ BOOST_AUTO_TEST_CASE(a_named_voice_comes_from_the_voice_library) {
   j = runsync(builtin_job({{"voice", {{"name", "nobody"}}}}));
   BOOST_TEST(j["status"] == "FAILED");
   BOOST_TEST(j["error"].get<std::string>().find("no voice named 'nobody'") != std::string::npos, j.dump());
+}
+
+BOOST_AUTO_TEST_CASE(a_voice_url_is_fetched_through_redirects_and_a_bad_one_fails_clearly) {
+  const std::string commit(40, 'a');
+  HubEmulator server({{"voices/demo", {commit, {{"voice.wav", {file_bytes(fixture + "/voice.wav"), true}}}}}});
+  // An LFS file answers with a redirect to the blob host first.
+  auto j = runsync(builtin_job({{"voice", {{"audio_url", server.endpoint() + "/voices/demo/resolve/" + commit + "/voice.wav"}}}}));
+  BOOST_TEST(j["status"] == "COMPLETED", j.dump());
+  j = runsync(builtin_job({{"voice", {{"audio_url", server.endpoint() + "/voices/demo/resolve/" + commit + "/missing.wav"}}}}));
+  BOOST_TEST(j["status"] == "FAILED");
+  BOOST_TEST(j["error"].get<std::string>().find("input.voice.audio_url answered HTTP 404") != std::string::npos, j.dump());
 }
 
 BOOST_AUTO_TEST_CASE(unusable_reference_clips_fail_clearly_and_the_next_job_works) {

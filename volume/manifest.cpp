@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sidecars/chatterbox/chatterbox_dims.hpp"
+#include "volume/json_fields.hpp"
 
 namespace warmtts::volume {
 namespace {
@@ -23,13 +24,8 @@ json read_json(const std::filesystem::path& path) {
 
 using chatterbox::ChatterboxDims;
 
-// A positive integer of a config.json object, or `fallback` when it is absent.
 int64_t dim(const json& obj, const char* key, int64_t fallback) {
-  if (!obj.is_object() || !obj.contains(key)) return fallback;
-  const auto& v = obj[key];
-  if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-    throw std::runtime_error(std::string("config value ") + key + " must be a positive integer");
-  return v.get<int64_t>();
+  return positive_integer(obj, key, fallback);
 }
 
 std::vector<ExpectedTensor> voice_encoder_tensors(const ChatterboxDims& d) {

@@ -6,17 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "volume/json_fields.hpp"
+
 namespace warmtts::chatterbox {
 namespace {
 
 using nlohmann::json;
 
 int64_t dim(const json& obj, const char* key, int64_t fallback) {
-  if (!obj.is_object() || !obj.contains(key)) return fallback;
-  const auto& v = obj[key];
-  if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-    throw std::runtime_error(std::string("dimension ") + key + " must be a positive integer");
-  return v.get<int64_t>();
+  return volume::positive_integer(obj, key, fallback);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "sidecars/runtime/audio_encoder.hpp"
 #include "sidecars/runtime/base64.hpp"
 #include "tests/support/hub_emulator.hpp"
+#include "tests/support/wav_bytes.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace warmtts;
@@ -77,11 +78,6 @@ json builtin_job(json extra = json::object()) {
 
 std::string wav_of(const std::vector<float>& samples, int rate) { return audio::encode(samples, rate, "wav"); }
 
-size_t wav_samples(const std::string& wav) {
-  BOOST_REQUIRE(wav.size() >= 44);
-  BOOST_REQUIRE(wav.substr(0, 4) == "RIFF");
-  return (wav.size() - 44) / 2;
-}
 
 }  // namespace
 

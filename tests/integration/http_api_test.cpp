@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "sidecars/runtime/base64.hpp"
+#include "tests/support/wav_bytes.hpp"
 #include "tests/support/worker_process.hpp"
 
 using namespace warmtts;
@@ -33,12 +34,6 @@ json run_body(const std::string& text, json extra = json::object()) {
   return json{{"input", input}};
 }
 
-// Size of the data chunk of a 16-bit mono WAV file.
-size_t wav_samples(const std::string& wav) {
-  BOOST_REQUIRE(wav.size() >= 44);
-  BOOST_REQUIRE(wav.substr(0, 4) == "RIFF");
-  return (wav.size() - 44) / 2;
-}
 
 }  // namespace
 

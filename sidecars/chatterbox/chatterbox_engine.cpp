@@ -13,7 +13,6 @@
 #include "sidecars/chatterbox/chatterbox_model.hpp"
 #include "sidecars/chatterbox/reference_clip.hpp"
 #include "sidecars/lru_cache.hpp"
-#include "sidecars/model_catalog.hpp"
 #include "sidecars/runtime/cpu_threads.hpp"
 
 namespace warmtts::chatterbox {
@@ -67,13 +66,22 @@ class ChatterboxEngine final : public TtsEngine {
     progress.finished("to_device", 0);
   }
 
+  // Every stage once on the device: T3 for a few tokens, then the flow and HiFT. When T3 stops
+  // at once (possible for any model), the flow gets the built-in voice's prompt tokens instead,
+  // so that READY always means every stage ran.
   void warm_up() override {
-    synthesis_params p;
-    p.model = "chatterbox";
-    p.text = "Warm up.";
-    fill_defaults(p);
-    p.max_new_tokens = 16;  // every stage runs; the length does not matter
-    synthesize(p, {}, CancelToken());
+    ChatterboxRequest request;
+    request.text = "Warm up.";
+    request.sampling.max_new_tokens = 16;
+    const auto& voice = model_->builtin_voice();
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+    runtime::SeededDraw draw(gen);
+    auto tokens = model_->speech_tokens(voice, request, draw);
+    if (tokens.empty()) {
+      auto prompt = voice.flow.prompt_token.reshape({-1}).slice(0, 0, 16).contiguous();
+      tokens.assign(prompt.data_ptr<int64_t>(), prompt.data_ptr<int64_t>() + prompt.numel());
+    }
+    model_->vocode(model_->mel(tokens, voice, gen), gen);
   }
 
   Synthesis synthesize(const synthesis_params& p, const StreamSink& sink, const CancelToken& cancel) override {
@@ -158,22 +166,6 @@ class ChatterboxEngine final : public TtsEngine {
     }
     s.emitted_tokens = s.tokens.size();
     s.vocoding_ms += ms_since(t0);
-  }
-
-  static void fill_defaults(synthesis_params& p) {
-    const ModelSpec* spec = find_model_spec("chatterbox");
-    auto value = [&](std::string_view key) {
-      for (const auto& ps : spec->params)
-        if (ps.key == key) return ps.default_value;
-      throw std::logic_error("no chatterbox parameter " + std::string(key));
-    };
-    p.exaggeration = value("exaggeration");
-    p.cfg_weight = value("cfg_weight");
-    p.min_p = value("min_p");
-    p.repetition_penalty = value("repetition_penalty");
-    p.temperature = value("temperature");
-    p.top_p = value("top_p");
-    p.max_new_tokens = static_cast<int32_t>(value("max_new_tokens"));
   }
 
   // The voice's conditionals: the built-in voice, or a clip's, computed once per distinct clip.

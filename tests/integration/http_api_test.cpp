@@ -34,7 +34,6 @@ json run_body(const std::string& text, json extra = json::object()) {
   return json{{"input", input}};
 }
 
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(run_then_status_until_completed) {

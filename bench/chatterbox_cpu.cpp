@@ -46,6 +46,12 @@ double peak_rss_mb() {
   return u.ru_maxrss / 1024.0;  // KiB on Linux
 }
 
+double cpu_seconds() {  // user + system, this process
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 at::Tensor as_tensor(const std::vector<float>& samples) {
   auto t = at::empty({static_cast<int64_t>(samples.size())}, at::TensorOptions().dtype(at::kFloat));
   std::copy(samples.begin(), samples.end(), t.data_ptr<float>());
@@ -127,7 +133,8 @@ int main(int argc, char** argv) {
   }
   try {
     runtime::configure_cpu_threads(2);
-    auto t0 = clock_type::now();
+    const auto start = clock_type::now();
+    auto t0 = start;
     ChatterboxModel model(folder, ChatterboxDims{});  // the official dimensions
     const double load_ms = ms_since(t0);
     const double load_rss = peak_rss_mb();
@@ -153,11 +160,11 @@ int main(int argc, char** argv) {
     std::printf(
         "\"load_ms\": %.3f, \"runs\": %d, \"threads\": %d, \"t3_tokens\": %lld, \"speech_tokens\": %lld, "
         "\"audio_seconds\": %.4f, \"wav_finite\": %s, \"wav_std\": %.6f, \"wav_absmax\": %.6f, "
-        "\"peak_rss_mb\": %.1f, \"load_peak_rss_mb\": %.1f}\n",
+        "\"peak_rss_mb\": %.1f, \"load_peak_rss_mb\": %.1f, \"cpu_s\": %.3f, \"wall_s\": %.3f}\n",
         load_ms, runs, at::get_num_threads(), static_cast<long long>(last.t3_tokens),
         static_cast<long long>(last.speech_tokens), wav.numel() / double(ChatterboxModel::sample_rate),
         wav.isfinite().all().item<bool>() ? "true" : "false", wav.std().item<double>(), wav.abs().max().item<double>(),
-        peak_rss_mb(), load_rss);
+        peak_rss_mb(), load_rss, cpu_seconds(), ms_since(start) / 1000);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "chatterbox_cpu: %s\n", e.what());

@@ -23,7 +23,9 @@ lock=/tmp/warmtts-build.lock  # builds and heavy runs take turns on the 2 cores
 
 venv="${WARMTTS_TA_VENV:-$HOME/.cache/warmtts-ta}"
 py="$venv/bin/python"
-if ! "$py" -c "import torchaudio, librosa, s3tokenizer, diffusers, transformers, chatterbox" 2>/dev/null; then
+# (chatterbox's package __init__ imports the Perth watermarker, which is not installed: find it only)
+if ! "$py" -c "import torchaudio, librosa, s3tokenizer, diffusers, transformers, importlib.util as u
+assert u.find_spec('chatterbox')" 2>/dev/null; then
   echo "setting up the reference's virtualenv in $venv" >&2
   [ -x "$py" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q torch==2.11.0 torchaudio==2.11.0 numpy safetensors soundfile >&2
@@ -46,20 +48,30 @@ fi
 
 log="$(mktemp -d)"
 trap 'rm -rf "$log"' EXIT
-echo "reference: chatterbox-tts (runs $runs + 1 warm-up) ..." >&2
-if ! flock "$lock" "$py" -W ignore bench/peers/chatterbox_cpu.py "$folder" "$runs" "$tokens" "$text" \
-    >"$log/reference.json" 2>"$log/reference.err"; then
-  cat "$log/reference.err" >&2; exit 1
-fi
-echo "warmtts (runs $runs + 1 warm-up) ..." >&2
-if ! flock "$lock" "$bin" --folder "$folder" --runs "$runs" --tokens "$tokens" --text "$text" \
-    >"$log/ours.json" 2>"$log/ours.err"; then
-  cat "$log/ours.err" >&2; exit 1
-fi
+# CPU time of the whole machine (/proc/stat, s) and the wall clock, around each side: what other
+# processes took meanwhile is printed with the figures (both sides assume 2 idle cores).
+machine() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print ($2+$3+$4+$7+$8+$9)/hz; exit}' /proc/stat; date +%s.%N; }
+export -f machine
+side() {  # NAME COMMAND...: runs under the lock, JSON to $log/NAME.json, machine usage to $log/NAME.machine
+  local name="$1"; shift
+  echo "$name (runs $runs + 1 warm-up) ..." >&2
+  if ! flock "$lock" bash -c 'machine; exec "$@"' _ "$@" >"$log/$name.out" 2>"$log/$name.err"; then
+    cat "$log/$name.err" >&2; exit 1
+  fi
+  head -2 "$log/$name.out" >"$log/$name.machine"
+  machine >>"$log/$name.machine"
+  tail -n +3 "$log/$name.out" | tail -1 >"$log/$name.json"
+}
+side reference "$py" -W ignore bench/peers/chatterbox_cpu.py "$folder" "$runs" "$tokens" "$text"
+side ours "$bin" --folder "$folder" --runs "$runs" --tokens "$tokens" --text "$text"
 
-"$py" - "$log/ours.json" "$log/reference.json" <<'EOF'
+"$py" - "$log" <<'EOF'
 import json, sys
-ours, ref = (json.loads(open(p).read().strip().splitlines()[-1]) for p in sys.argv[1:3])
+log = sys.argv[1]
+ours, ref = (json.loads(open(f"{log}/{n}.json").read()) for n in ("ours", "reference"))
+for n, r in (("ours", ours), ("reference", ref)):  # other processes' CPU while this side ran
+    busy0, t0, busy1, t1 = (float(x) for x in open(f"{log}/{n}.machine").read().split())
+    r["foreign_cores"] = max(0.0, (busy1 - busy0) - r["cpu_s"]) / (t1 - t0)
 print(f"chatterbox_cpu: full-size random weights, fp32, CPU, {ours['threads']} threads (reference "
       f"{ref['threads']}), 10 s reference clip, {ours['t3_tokens']} T3 tokens; median of {ours['runs']} runs "
       f"after a warm-up\n")
@@ -87,6 +99,10 @@ print(f"| peak RSS MB (whole run) | {ours['peak_rss_mb']:.0f} | {ref['peak_rss_m
       f"{ours['peak_rss_mb'] / ref['peak_rss_mb']:.2f} (target <= 1) |")
 print(f"| peak RSS MB after load | {ours['load_peak_rss_mb']:.0f} | {ref['load_peak_rss_mb']:.0f} | "
       f"{ours['load_peak_rss_mb'] / ref['load_peak_rss_mb']:.2f} |")
+print(f"| CPU taken by other processes meanwhile (cores) | {ours['foreign_cores']:.2f} | {ref['foreign_cores']:.2f} | |")
+for side, r in (("warmtts", ours), ("reference", ref)):
+    if r["foreign_cores"] > 0.1:
+        print(f"WARNING: other processes used {r['foreign_cores']:.2f} cores while {side} ran; its figures are not comparable")
 for side, r in (("warmtts", ours), ("reference", ref)):
     print(f"{side}: waveform {'finite' if r['wav_finite'] else 'NOT FINITE'}, std {r['wav_std']:.4f}, "
           f"absmax {r['wav_absmax']:.4f}")

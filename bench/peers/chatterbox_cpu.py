@@ -83,7 +83,7 @@ def synthesize(model, voice, text, max_new_tokens):
 def main():
     folder, runs, max_new_tokens, text = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     torch.set_num_threads(2)
-    t0 = time.perf_counter()
+    start = t0 = time.perf_counter()
     model = ChatterboxTTS.from_local(folder, "cpu")
     load_ms = ms_since(t0)
     rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -92,6 +92,7 @@ def main():
     synthesize(model, voice, text, max_new_tokens)  # warm-up
     samples = [synthesize(model, voice, text, max_new_tokens) for _ in range(runs)]
     _, raw_tokens, valid_tokens, wav = samples[-1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result = {stage: statistics.median(s[0][stage] for s in samples)
               for stage in ("conditioning", "t3", "flow", "hift", "total")}
     result.update(
@@ -99,6 +100,7 @@ def main():
         audio_seconds=wav.numel() / 24000.0, wav_finite=bool(torch.isfinite(wav).all()),
         wav_std=float(wav.std()), wav_absmax=float(wav.abs().max()),
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, load_peak_rss_mb=rss_after_load,
+        cpu_s=usage.ru_utime + usage.ru_stime, wall_s=time.perf_counter() - start,
         torch=torch.__version__)
     print(json.dumps(result), flush=True)
 

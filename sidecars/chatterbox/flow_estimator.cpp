@@ -73,8 +73,9 @@ at::Tensor FlowEstimator::transformer_block(const at::Tensor& x, const Transform
     return dense(n, weight).view({b, t, heads_, attention_head_dim}).transpose(1, 2);
   };
   auto q = heads(w.attn1_to_q_weight), k = heads(w.attn1_to_k_weight), v = heads(w.attn1_to_v_weight);
-  auto scores = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(attention_head_dim)));
-  auto attn = at::matmul(at::softmax(scores, -1), v).transpose(1, 2).reshape({b, t, heads_ * attention_head_dim});
+  auto attn = runtime::full_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(attention_head_dim)))
+                  .transpose(1, 2)
+                  .reshape({b, t, heads_ * attention_head_dim});
   auto h = x + dense(attn, w.attn1_to_out_0.weight, w.attn1_to_out_0.bias);
   auto n3 = layer_norm(h, w.norm3.weight, w.norm3.bias, norm_eps);
   auto ff = dense(at::gelu(dense(n3, w.ff_net_0_proj.weight, w.ff_net_0_proj.bias)), w.ff_net_2.weight,

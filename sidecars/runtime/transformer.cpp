@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include <ATen/Parallel.h>
-
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/cat.h>
@@ -13,12 +12,17 @@
 #include <ATen/ops/layer_norm.h>
 #include <ATen/ops/linear.h>
 #include <ATen/ops/matmul.h>
+#include <ATen/ops/addmm.h>
 #include <ATen/ops/mm.h>
+#include <ATen/ops/softmax.h>
+#include <ATen/ops/_softmax.h>
 #include <ATen/ops/mv.h>
 #include <ATen/ops/outer.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/silu.h>
 #include <ATen/ops/where.h>
+
+#include "sidecars/runtime/parallel.hpp"
 
 namespace warmtts::runtime {
 
@@ -38,29 +42,39 @@ at::Tensor layer_norm(const at::Tensor& x, const at::Tensor& weight, const at::T
 at::Tensor dense(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   if (!x.device().is_cpu() || at::get_num_threads() == 1)
     return at::linear(x, weight, bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt);
-  // On CPU, split the output features over ATen's threads, each calling single-threaded BLAS
-  // (see cpu_threads.hpp): for decoding's few rows this is a matrix-vector product per row,
-  // which OpenBLAS does ~4x faster than the NT-GEMM at::linear picks (bench/llama_decode).
+  // On CPU, ATen's threads each call single-threaded BLAS (see cpu_threads.hpp).
   const int64_t in = x.size(-1), rows = x.numel() / in, out = weight.size(0);
-  auto x2 = x.reshape({rows, in}).contiguous();
-  auto yt = at::empty({out, rows}, x.options());  // y transposed: each chunk is contiguous
   const int64_t chunks = at::get_num_threads();
-  at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+  auto x2 = x.reshape({rows, in}).contiguous();
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  shape.back() = out;
+  if (rows > 4) {
+    // Many rows: each thread a block of rows against the whole weight, one GEMM each
+    // (~2x at::linear on one BLAS thread for the S3Gen flow's 1400-row inputs).
+    auto y = at::empty({rows, out}, x.options());
+    parallel_for(0, rows, (rows + chunks - 1) / chunks, [&](int64_t first, int64_t last) {
+      auto dst = y.narrow(0, first, last - first);
+      auto src = x2.narrow(0, first, last - first);
+      if (bias.defined())
+        at::addmm_out(dst, bias, src, weight.t());
+      else
+        at::mm_out(dst, src, weight.t());
+    });
+    return y.view(shape);
+  }
+  // Decoding's few rows: split the output features, a matrix-vector product per row, which
+  // OpenBLAS does ~4x faster than the NT-GEMM at::linear picks (bench/llama_decode).
+  auto yt = at::empty({out, rows}, x.options());  // y transposed: each chunk is contiguous
+  parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
     for (int64_t c = first; c < last; ++c) {
       const int64_t begin = out * c / chunks, end = out * (c + 1) / chunks;
       if (end == begin) continue;
       auto w = weight.narrow(0, begin, end - begin);
       auto dst = yt.narrow(0, begin, end - begin);
-      if (rows <= 4) {
-        auto tmp = at::empty({end - begin}, x.options());
-        for (int64_t r = 0; r < rows; ++r) dst.select(1, r).copy_(at::mv_out(tmp, w, x2[r]));
-      } else {
-        at::mm_out(dst, w, x2.t());
-      }
+      auto tmp = at::empty({end - begin}, x.options());
+      for (int64_t r = 0; r < rows; ++r) dst.select(1, r).copy_(at::mv_out(tmp, w, x2[r]));
     }
   });
-  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-  shape.back() = out;
   auto y = yt.t().reshape(shape);
   return bias.defined() ? y + bias : y;
 }
@@ -145,6 +159,25 @@ at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const 
   auto probs = scores.softmax(-1, at::kFloat).to(q.scalar_type());
   if (weights) *weights = probs.reshape({b, hq, t, s});
   return at::matmul(probs, v).reshape({b, hq, t, d});
+}
+
+at::Tensor full_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  if (!q.device().is_cpu() || at::get_num_threads() == 1)
+    return at::matmul((at::matmul(q, k.transpose(-2, -1)) * scale).softmax(-1), v);
+  const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), d = v.size(3);
+  auto q3 = q.reshape({b * h, tq, q.size(3)}), k3 = k.reshape({b * h, tk, k.size(3)}),
+       v3 = v.reshape({b * h, tk, d});
+  auto out = at::empty({b * h, tq, d}, q.options());
+  parallel_for(0, b * h, 1, [&](int64_t first, int64_t last) {
+    auto scores = at::empty({tq, tk}, q.options());
+    for (int64_t i = first; i < last; ++i) {
+      at::addmm_out(scores, scores, q3[i], k3[i].t(), /*beta=*/0, /*alpha=*/scale);
+      at::_softmax_out(scores, scores, -1, false);
+      auto dst = out[i];
+      at::mm_out(dst, scores, v3[i]);
+    }
+  });
+  return out.view({b, h, tq, d});
 }
 
 }  // namespace warmtts::runtime

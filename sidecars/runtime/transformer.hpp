@@ -75,4 +75,11 @@ class KvCache {
 at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 double scale = 0, at::Tensor* weights = nullptr);
 
+// Unmasked attention softmax(q k^T scale) v: q [B, H, Tq, D], k and v [B, H, Tk, D] ->
+// [B, H, Tq, D]. On CPU each (batch, head) is one task of ATen's thread pool, its scores scaled
+// inside the GEMM and normalised in place while they are in cache: batched matmul runs on one
+// thread here (BLAS is single-threaded, see cpu_threads.hpp) and a [B, H, Tq, Tk] score tensor
+// of a long sequence is tens of MB.
+at::Tensor full_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
+
 }  // namespace warmtts::runtime

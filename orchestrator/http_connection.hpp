@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -24,8 +23,9 @@ struct HttpAnswer {
 
 class HttpConnection {
  public:
-  // `tls` is used for https:// URLs; it must outlive the connection.
-  HttpConnection(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls);
+  // `tls` is used for https:// URLs; it must outlive the connection. The connection runs on
+  // the executor of the coroutine that calls request().
+  explicit HttpConnection(boost::asio::ssl::context& tls);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -76,18 +76,18 @@ struct QueueWorker::Impl {
   const RunPodSettings& rp;
   ActorClient& actors;
   JobInputLimits limits;
-  std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>();
+  net::io_context io;
   net::ssl::context tls = verifying_tls_context();
   std::thread thread;
   std::function<void(int)> finished;
 
-  HttpConnection take_conn{io->get_executor(), tls};
-  HttpConnection stop_conn{io->get_executor(), tls};
-  HttpConnection ping_conn{io->get_executor(), tls};
+  HttpConnection take_conn{tls};
+  HttpConnection stop_conn{tls};
+  HttpConnection ping_conn{tls};
   std::vector<std::unique_ptr<HttpConnection>> idle_conns;  // for results and stream chunks
-  net::steady_timer slot_timer{*io};   // wakes the take loop when a job ends
-  net::steady_timer ping_timer{*io};
-  net::steady_timer stop_timer{*io};
+  net::steady_timer slot_timer{io};   // wakes the take loop when a job ends
+  net::steady_timer ping_timer{io};
+  net::steady_timer stop_timer{io};
 
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   bool taking = true;  // false after shutdown() or a refresh
@@ -101,22 +101,25 @@ struct QueueWorker::Impl {
 
   // -- actor calls as awaitables -----------------------------------------------------------
   // `call(callback)` starts one ActorClient call; its answer resumes the coroutine on our
-  // thread. The io_context is captured by shared_ptr: a late answer never posts to a dead one.
+  // thread. Nothing with a destructor may be a temporary of a co_await expression here: GCC 12
+  // destroys such temporaries twice.
   template <class T, class Call>
   net::awaitable<Answer<T>> ask(Call call) {
-    auto io_ref = io;
-    co_return co_await net::async_initiate<const net::use_awaitable_t<>&, void(Answer<T>)>(
-        [call, io_ref](auto handler) mutable {
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
-          call(AnswerCallback<T>([h, io_ref](Answer<T> a) {
-            net::post(*io_ref, [h, a = std::move(a)]() mutable { std::move(*h)(std::move(a)); });
-          }));
-        },
-        net::use_awaitable);
+    net::io_context* ctx = &io;
+    auto initiation = [call, ctx](auto handler) mutable {
+      auto h = std::make_shared<decltype(handler)>(std::move(handler));
+      call(AnswerCallback<T>([h, ctx](Answer<T> a) {
+        net::post(*ctx, [h, a = std::move(a)]() mutable { std::move(*h)(std::move(a)); });
+      }));
+    };
+    Answer<T> answer = co_await net::async_initiate<const net::use_awaitable_t<>&,
+                                                    void(Answer<T>)>(initiation,
+                                                                     net::use_awaitable);
+    co_return answer;
   }
 
   net::awaitable<void> sleep(milliseconds d) {
-    net::steady_timer t(*io, d);
+    net::steady_timer t(io, d);
     boost::system::error_code ec;
     co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
@@ -141,7 +144,7 @@ struct QueueWorker::Impl {
 
   // -- start-up --------------------------------------------------------------------------
   net::awaitable<void> main_loop() {
-    if (!rp.ping_url.empty()) net::co_spawn(*io, ping_loop(), net::detached);
+    if (!rp.ping_url.empty()) net::co_spawn(io, ping_loop(), net::detached);
     for (;;) {
       auto m = co_await ask<std::vector<model_status>>(
           [this](auto cb) { actors.models(std::move(cb)); });
@@ -159,7 +162,8 @@ struct QueueWorker::Impl {
         if (failed) {
           std::string reason = failed->replica + " is FAILED: " + failed->reason;
           spdlog::critical("start-up failed, reporting this worker unhealthy: {}", reason);
-          co_await report_unhealthy("model_load", reason);
+          const std::string check = "model_load";
+          co_await report_unhealthy(check, reason);
           finish(1);
           co_return;
         }
@@ -169,7 +173,7 @@ struct QueueWorker::Impl {
     }
     spdlog::info("RunPod queue worker {} taking jobs from {}", rp.pod_id,
                  expand_template(rp.get_job_url, rp.pod_id, rp.pod_id));
-    net::co_spawn(*io, stop_loop(), net::detached);
+    net::co_spawn(io, stop_loop(), net::detached);
     co_await take_loop();
     // No more takes: the jobs held finish and post their results first.
     while (!held.empty()) co_await sleep_on(slot_timer, milliseconds(1000));
@@ -366,7 +370,7 @@ struct QueueWorker::Impl {
     held[internal] = HeldJob{id, model, false};
     held_per_model[model]++;
     job_log(spdlog::level::info, id, "taken from RunPod");
-    net::co_spawn(*io, run_job(id, internal, std::move(parsed)), net::detached);
+    net::co_spawn(io, run_job(id, internal, std::move(parsed)), net::detached);
   }
 
   void release(const std::string& internal) {
@@ -478,10 +482,11 @@ struct QueueWorker::Impl {
         out.stream.clear();
         if (out.status == job_state::completed) {
           if (rp.aggregate_stream) {
+            // RunPod's return_aggregate_stream: the list of every streamed output.
             std::string list = "[";
             for (const auto& c : chunks_json) {
               if (list.size() > 1) list += ',';
-              list += object_with_raw("output", c);
+              list += c;
             }
             out.output_json = list + "]";
           } else {
@@ -530,7 +535,7 @@ struct QueueWorker::Impl {
       conn = std::move(idle_conns.back());
       idle_conns.pop_back();
     } else {
-      conn = std::make_unique<HttpConnection>(io->get_executor(), tls);
+      conn = std::make_unique<HttpConnection>(tls);
     }
     auto h = headers();
     h["X-Request-ID"] = id;
@@ -572,23 +577,23 @@ struct QueueWorker::Impl {
 };
 
 QueueWorker::QueueWorker(const Config& config, ActorClient& actors)
-    : impl_(std::make_shared<Impl>(config, actors)) {}
+    : impl_(std::make_unique<Impl>(config, actors)) {}
 
 QueueWorker::~QueueWorker() {
-  impl_->io->stop();
+  impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 void QueueWorker::start(std::function<void(int)> finished) {
   impl_->finished = std::move(finished);
   // Coroutines waiting for actors hold no asio work: keep the loop running until finish().
-  impl_->work.emplace(impl_->io->get_executor());
-  net::co_spawn(*impl_->io, impl_->main_loop(), net::detached);
-  impl_->thread = std::thread([io = impl_->io] { io->run(); });
+  impl_->work.emplace(impl_->io.get_executor());
+  net::co_spawn(impl_->io, impl_->main_loop(), net::detached);
+  impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
 
 void QueueWorker::shutdown() {
-  net::post(*impl_->io, [impl = impl_] {
+  net::post(impl_->io, [impl = impl_.get()] {
     if (!impl->taking) return;
     spdlog::info("RunPod queue worker: taking no new jobs; {} held", impl->held.size());
     impl->stop_taking();

@@ -201,12 +201,11 @@ int run_worker(int argc, char** argv, const EngineCatalog& engines) {
     return run_models_fetch(cl.fetch_model, cl.fetch_to, cl.fetch_revision);
   if (cl.command == "volume verify")
     return run_volume_verify(cl.config, cl.verify_hash, cl.verify_model);
-  // RunPod's mode switch (runpod-protocol.md §1, §8): RUNPOD_WEBHOOK_GET_JOB makes a queue
-  // worker; without it, --test_input (or ./test_input.json when no command is given) runs
-  // one job locally, and `serve` the HTTP API.
-  if (cl.config.runpod.queue_mode() && cl.config.runpod.realtime_port == 0)
-    return serve(cl.config, engines, start);
-  if (cl.test_input_given || cl.command.empty()) {
+  // RunPod's mode switch (runpod-protocol.md §1, §8): --test_input runs one job locally;
+  // otherwise RUNPOD_WEBHOOK_GET_JOB makes a queue worker; without it, ./test_input.json is run
+  // when no command is given, and `serve` runs the HTTP API.
+  const bool queue = cl.config.runpod.queue_mode() && cl.config.runpod.realtime_port == 0;
+  if (cl.test_input_given || (cl.command.empty() && !queue)) {
     auto job = local_test_job_text(cl.test_input_given ? std::optional(cl.test_input)
                                                        : std::nullopt);
     if (!job) return 1;

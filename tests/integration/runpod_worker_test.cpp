@@ -401,3 +401,39 @@ BOOST_AUTO_TEST_CASE(a_result_too_large_for_runpod_is_an_error_that_suggests_the
   BOOST_TEST(metrics.find(R"(warmtts_runpod_requests_total{call="job-done",code="200"} 2)") !=
              std::string::npos);
 }
+
+// The emulator's public API with a real worker behind it: /runsync, /retry of a FAILED job
+// (the same id comes to the worker a second time), /purge-queue and /health.
+BOOST_AUTO_TEST_CASE(public_api_runsync_retry_purge_and_health_through_a_worker) {
+  RunPodEmulator emu;
+  auto w = start_queue_worker(emu, "pod-api");
+  HttpClient api(emu.port());
+  const std::string path = "/v2/" + emu.options().endpoint_id;
+  auto sync = api.post(path + "/runsync?wait=20000", R"({"input": {"text": "in sync"}})").json();
+  BOOST_TEST(sync["status"] == "COMPLETED");
+  BOOST_TEST(sync["id"].get<std::string>().rfind("sync-", 0) == 0);
+  BOOST_TEST(sync["output"].contains("audio_base64"));
+  BOOST_TEST(sync["workerId"] == "pod-api");
+
+  auto id = api.post(path + "/run", R"({"input": {"text": "[fail]"}})").json()["id"].get<std::string>();
+  BOOST_TEST(wait_final(emu, id).status == "FAILED");
+  BOOST_TEST(api.post(path + "/retry/" + id).json()["status"] == "IN_QUEUE");
+  BOOST_TEST(RunPodEmulator::wait_for([&] { return emu.job(id)->deliveries == 2; }));
+  auto again = wait_final(emu, id);
+  BOOST_TEST(again.status == "FAILED");  // ran again, and failed again, answered again
+  BOOST_TEST(again.results == 2);
+  BOOST_TEST(again.retried == 1);
+  BOOST_TEST(api.post(path + "/retry/" + sync["id"].get<std::string>()).status == 400);
+
+  w->signal(SIGTERM);
+  BOOST_TEST(w->wait_exit(20s) == 0);
+  for (int i = 0; i < 3; ++i) api.post(path + "/run", R"({"input": {"text": "queued"}})");
+  auto health = api.get(path + "/health").json();
+  BOOST_TEST(health["jobs"]["inQueue"] == 3);
+  BOOST_TEST(health["jobs"]["completed"] == 1);
+  BOOST_TEST(health["jobs"]["failed"] == 1);
+  BOOST_TEST(health["jobs"]["retried"] == 1);
+  BOOST_TEST(api.post(path + "/purge-queue").json()["removed"] == 3);
+  BOOST_TEST(api.get(path + "/health").json()["jobs"]["inQueue"] == 0);
+  BOOST_TEST(api.get(path + "/status/unknown-id").status == 404);
+}

@@ -418,7 +418,9 @@ struct QueueWorker::Impl {
     }
     if (post_result) {
       body = guard_size(id, std::move(body));
-      if (rp.refresh_worker) body.insert(body.size() - 1, ",\"stopPod\":true");
+      // RunPod's refresh_worker: the platform replaces this worker after the job.
+      if (rp.refresh_worker)
+        body.insert(body.size() - 1, body == "{}" ? "\"stopPod\":true" : ",\"stopPod\":true");
       auto url = with_query(expand_template(rp.post_output_url, rp.pod_id, id),
                             is_stream ? "isStream=true" : "isStream=false");
       co_await post("job-done", url, std::move(body), id);

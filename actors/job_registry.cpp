@@ -31,6 +31,7 @@ struct job_registry_state {
   job_registry_options options;
   JobTable table;
   std::map<std::string, std::vector<waiter>> waiters;  // /runsync callers by job id
+  std::map<std::string, std::vector<waiter>> stream_waiters;  // stream followers by job id
   uint64_t next_token = 1;
 };
 
@@ -49,7 +50,13 @@ job_registry_actor::behavior_type job_registry_behavior(
       },
       [self](atoms::chunk, const std::string& id, uint32_t index, int32_t rate,
              const std::string& pcm) {
-        self->state.table.add_stream_output(id, stream_chunk_json(index, rate, pcm));
+        auto& st = self->state;
+        st.table.add_stream_output(id, stream_chunk_json(index, rate, pcm));
+        if (auto it = st.stream_waiters.find(id); it != st.stream_waiters.end()) {
+          // One follower takes the outputs; any others learn that there is nothing new.
+          for (auto& w : it->second) w.promise.deliver(st.table.view(id, true, clock_type::now()));
+          st.stream_waiters.erase(it);
+        }
       },
       [self](atoms::finished, const std::string& id, job_outcome& out) {
         auto& st = self->state;
@@ -86,6 +93,10 @@ job_registry_actor::behavior_type job_registry_behavior(
           for (auto& w : it->second) w.promise.deliver(view);
           st.waiters.erase(it);
         }
+        if (auto it = st.stream_waiters.find(id); it != st.stream_waiters.end()) {
+          for (auto& w : it->second) w.promise.deliver(st.table.view(id, true, now));
+          st.stream_waiters.erase(it);
+        }
       },
       [self](atoms::status, const std::string& id) {
         return self->state.table.view(id, false, clock_type::now());
@@ -107,19 +118,36 @@ job_registry_actor::behavior_type job_registry_behavior(
       [self](atoms::stream, const std::string& id) {
         return self->state.table.view(id, true, clock_type::now());
       },
+      [self](atoms::stream, const std::string& id,
+             uint32_t ms) -> caf::typed_response_promise<job_view> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<job_view>();
+        auto view = st.table.view(id, true, clock_type::now());
+        if (!view.found || !view.stream.empty() || job_state::is_final(view.status) || ms == 0) {
+          rp.deliver(std::move(view));
+          return rp;
+        }
+        uint64_t token = st.next_token++;
+        st.stream_waiters[id].push_back(waiter{token, rp});
+        self->delayed_send(self, std::chrono::milliseconds(ms), atoms::timeout::value, id, token);
+        return rp;
+      },
       [self](atoms::health) { return self->state.table.counts(); },
       [self](atoms::timeout, const std::string& id, uint64_t token) {
         auto& st = self->state;
-        auto it = st.waiters.find(id);
-        if (it == st.waiters.end()) return;
-        auto& ws = it->second;
-        for (auto w = ws.begin(); w != ws.end(); ++w) {
-          if (w->token != token) continue;
-          w->promise.deliver(st.table.view(id, false, clock_type::now()));
-          ws.erase(w);
-          break;
+        // The token is in one of the two maps, or in none when the wait was answered already.
+        for (auto* map : {&st.waiters, &st.stream_waiters}) {
+          auto it = map->find(id);
+          if (it == map->end()) continue;
+          auto& ws = it->second;
+          for (auto w = ws.begin(); w != ws.end(); ++w) {
+            if (w->token != token) continue;
+            w->promise.deliver(st.table.view(id, map == &st.stream_waiters, clock_type::now()));
+            ws.erase(w);
+            break;
+          }
+          if (ws.empty()) map->erase(it);
         }
-        if (ws.empty()) st.waiters.erase(it);
       },
       [self](atoms::purge) {
         auto removed = self->state.table.purge(clock_type::now());

@@ -25,6 +25,9 @@ using job_registry_actor = caf::typed_actor<
     caf::replies_to<atoms::status, std::string>::with<job_view>,
     caf::replies_to<atoms::wait, std::string, uint32_t>::with<job_view>,  // until final or ms
     caf::replies_to<atoms::stream, std::string>::with<job_view>,
+    // Like stream, but without undelivered outputs it waits up to ms for one or the final
+    // state (the RunPod queue worker forwards chunks as they come).
+    caf::replies_to<atoms::stream, std::string, uint32_t>::with<job_view>,
     caf::replies_to<atoms::health>::with<job_counts>,
     // Its own timers.
     caf::reacts_to<atoms::timeout, std::string, uint64_t>,

@@ -110,6 +110,10 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Histogram>& http_request_seconds =
       BuildHistogram().Name("warmtts_http_request_seconds")
           .Help("Time to answer an HTTP request, by route").Register(*registry);
+  prometheus::Family<prometheus::Counter>& runpod_requests_total =
+      BuildCounter().Name("warmtts_runpod_requests_total")
+          .Help("Calls of the RunPod queue protocol by call and HTTP status (\"error\": no answer)")
+          .Register(*registry);
 };
 
 Metrics& Metrics::global() {
@@ -207,6 +211,11 @@ void Metrics::http_request(std::string_view route, int code, double seconds) {
   std::string r(route);
   impl_->http_requests_total.Add({{"route", r}, {"code", std::to_string(code)}}).Increment();
   impl_->http_request_seconds.Add({{"route", r}}, seconds_buckets()).Observe(seconds);
+}
+
+void Metrics::runpod_request(std::string_view call, std::string_view code) {
+  impl_->runpod_requests_total.Add({{"call", std::string(call)}, {"code", std::string(code)}})
+      .Increment();
 }
 
 }  // namespace warmtts

@@ -46,6 +46,9 @@ class Metrics {
   // -- process
   void cold_start_seconds(double s);
   void http_request(std::string_view route, int code, double seconds);
+  // One call of the RunPod queue protocol (job-take, job-done, ...) and its HTTP status, or
+  // code "error" when no answer came (connection refused or dropped, timeout).
+  void runpod_request(std::string_view call, std::string_view code);
 
  private:
   struct Impl;

@@ -46,6 +46,12 @@ void ActorClient::stream(const std::string& id, AnswerCallback<job_view> done) {
   ask<job_view>(sys_, registry_, ask_timeout, std::move(done), atoms::stream::value, id);
 }
 
+void ActorClient::follow_stream(const std::string& id, std::chrono::milliseconds wait,
+                                AnswerCallback<job_view> done) {
+  ask<job_view>(sys_, registry_, caf::infinite, std::move(done), atoms::stream::value, id,
+                static_cast<uint32_t>(wait.count()));
+}
+
 void ActorClient::cancel(const std::string& id, AnswerCallback<job_view> done) {
   // Cancel first; the dispatcher tells the registry before it answers, so the view that
   // follows already shows CANCELLED.

@@ -39,6 +39,10 @@ class ActorClient {
   // Waits until the job is final or `wait` passed, then answers its view.
   void wait(const std::string& id, std::chrono::milliseconds wait, AnswerCallback<job_view> done);
   void stream(const std::string& id, AnswerCallback<job_view> done);
+  // Undelivered stream outputs; when there are none yet, waits up to `wait` for one or for the
+  // job's final state.
+  void follow_stream(const std::string& id, std::chrono::milliseconds wait,
+                     AnswerCallback<job_view> done);
   // Cancels if queued or running, then answers the job's view.
   void cancel(const std::string& id, AnswerCallback<job_view> done);
   void models(AnswerCallback<std::vector<model_status>> done);

@@ -62,6 +62,21 @@ void check(Config& c) {
     throw CLI::ValidationError("sources", e.what());
   }
   auto names = c.model_names();
+  c.runpod.concurrency.clear();
+  for (const auto& entry : c.runpod.concurrency_option) {
+    auto eq = entry.find('=');
+    std::string model = entry.substr(0, eq);
+    if (eq == std::string::npos || std::find(names.begin(), names.end(), model) == names.end())
+      throw CLI::ValidationError("--runpod-concurrency",
+                                 "\"" + entry + "\" must be MODEL=N for a configured model, e.g. " +
+                                     names.front() + "=2");
+    char* end = nullptr;
+    long n = std::strtol(entry.c_str() + eq + 1, &end, 10);
+    if (eq + 1 == entry.size() || *end != '\0' || n < 1 || n > 1024)
+      throw CLI::ValidationError("--runpod-concurrency",
+                                 "\"" + entry + "\": N must be a whole number from 1 to 1024");
+    c.runpod.concurrency[model] = static_cast<uint32_t>(n);
+  }
   if (c.default_model.empty()) c.default_model = names.front();
   if (std::find(names.begin(), names.end(), c.default_model) == names.end())
     throw CLI::ValidationError("--default-model", "\"" + c.default_model +
@@ -77,7 +92,7 @@ CommandLine parse_command_line(int argc, char** argv) {
                "weights loaded once, before the first job.\n"
                "Precedence: flags > WARMTTS_* environment variables > --config file."};
   app.fallthrough();  // global options may follow the subcommand
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
   app.get_formatter()->column_width(36);
 
   app.add_option("--config", c.config_file,
@@ -147,6 +162,46 @@ CommandLine parse_command_line(int argc, char** argv) {
       ->envname("WARMTTS_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  auto* log_level_opt = app.get_option("--log-level");
+
+  RunPodSettings& rp = c.runpod;
+  app.add_option("--runpod-concurrency", rp.concurrency_option,
+                 "Queue worker: jobs held at once per model, MODEL=N, comma-separated (default: "
+                 "the model's replicas); more than one free slot takes jobs in batches")
+      ->envname("WARMTTS_RUNPOD_CONCURRENCY")->delimiter(',');
+  app.add_flag("--runpod-aggregate-stream", rp.aggregate_stream,
+               "Queue worker: a stream job's final result lists every chunk (RunPod's "
+               "return_aggregate_stream); otherwise it is the summary without audio")
+      ->envname("WARMTTS_RUNPOD_AGGREGATE_STREAM");
+  app.add_option("--runpod-max-result-bytes", rp.max_result_bytes,
+                 "Queue worker: largest job result posted; a larger one becomes an error that "
+                 "suggests a compressed format or streaming")
+      ->envname("WARMTTS_RUNPOD_MAX_RESULT_BYTES")->check(CLI::Range(1024, 1 << 30))
+      ->capture_default_str();
+  app.add_option("--runpod-progress-interval", rp.progress_interval_ms,
+                 "Queue worker: stream jobs post a progress update at most this often, ms (0: never)")
+      ->envname("WARMTTS_RUNPOD_PROGRESS_INTERVAL")->capture_default_str();
+  app.add_option("--runpod-take-timeout", rp.take_timeout_ms,
+                 "Queue worker: a job-take or job-stop long-poll is given up and renewed after this, ms")
+      ->envname("WARMTTS_RUNPOD_TAKE_TIMEOUT")->check(CLI::Range(100, 3'600'000))
+      ->capture_default_str();
+  app.add_option("--runpod-throttle-wait", rp.throttle_wait_ms,
+                 "Queue worker: pause after a 429 answer, ms")
+      ->envname("WARMTTS_RUNPOD_THROTTLE_WAIT")->check(CLI::Range(0, 600'000))
+      ->capture_default_str();
+  app.add_option("--runpod-result-retry", rp.result_retry_s,
+                 "Queue worker: seconds a result is retried (5xx, 429, no connection) before it is "
+                 "given up")
+      ->envname("WARMTTS_RUNPOD_RESULT_RETRY")->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_flag("--runpod-refresh-worker", rp.refresh_worker,
+               "Queue worker: every result asks RunPod for a fresh worker (stopPod) and the "
+               "process exits after that job")
+      ->envname("WARMTTS_RUNPOD_REFRESH_WORKER");
+  app.add_option("--test_input,--test-input", out.test_input,
+                 "Run this one job ({\"input\": {...}}) locally and exit: 0 when it succeeds, 1 "
+                 "when not (without a subcommand, ./test_input.json is read instead)");
+
   auto* json_flag = app.add_flag("--log-json", c.log_json,
                                  "One JSON object per log line (default when RUNPOD_ENDPOINT_ID is set)")
                         ->envname("WARMTTS_LOG_JSON");
@@ -176,6 +231,20 @@ CommandLine parse_command_line(int argc, char** argv) {
     if (!out.verify_model.empty() && !find_model_spec(out.verify_model))
       throw CLI::ValidationError("--model", "unknown model \"" + out.verify_model + "\"");
     if (json_flag->count() == 0 && std::getenv("RUNPOD_ENDPOINT_ID")) c.log_json = true;
+    out.test_input_given = app.get_option("--test_input")->count() > 0;
+    try {
+      read_runpod_environment(c.runpod);
+    } catch (const std::invalid_argument& e) {
+      throw CLI::ValidationError("environment", e.what());
+    }
+    if (log_level_opt->count() == 0 && !c.runpod.log_level.empty())
+      c.log_level = c.runpod.log_level;
+    if (c.runpod.realtime_port != 0) {  // RunPod's realtime API: served on every interface
+      if (app.get_option("--port")->count() == 0) c.port = c.runpod.realtime_port;
+      if (app.get_option("--host")->count() == 0) c.host = "0.0.0.0";
+      if (app.get_option("--http-threads")->count() == 0 && c.runpod.realtime_concurrency > 0)
+        c.http_threads = static_cast<int>(c.runpod.realtime_concurrency);
+    }
     check(c);
   } catch (const CLI::CallForHelp& e) {
     std::exit(app.exit(e));

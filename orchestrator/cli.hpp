@@ -10,7 +10,12 @@ namespace warmtts {
 
 struct CommandLine {
   Config config;
-  std::string command;  // "serve", "volume verify", "models fetch"
+  // "serve", "volume verify", "models fetch", or "" (RunPod's entry point: queue worker when
+  // RUNPOD_WEBHOOK_GET_JOB is set, else one local test job)
+  std::string command;
+  // --test_input: one job run locally, RunPod's local-test convention (runpod-protocol.md §8)
+  std::string test_input;
+  bool test_input_given = false;
   // volume verify
   bool verify_hash = false;
   std::string verify_model;

@@ -24,4 +24,14 @@ volume::ResolveOptions Config::resolve_options() const {
   return o;
 }
 
+JobInputLimits Config::job_input_limits() const {
+  JobInputLimits l;
+  l.models = model_names();
+  l.default_model = default_model;
+  l.max_text_chars = max_text_chars;
+  l.max_voice_bytes = max_voice_bytes;
+  l.default_execution_timeout_ms = execution_timeout_s * 1000;
+  return l;
+}
+
 }  // namespace warmtts

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/job_input.hpp"
+#include "orchestrator/runpod_settings.hpp"
 #include "volume/resolver.hpp"
 #include "volume/sources.hpp"
 
@@ -47,6 +49,9 @@ struct Config {
   std::string log_level = "info";
   bool log_json = false;  // RunPod console format; on when RUNPOD_ENDPOINT_ID is set
 
+  // RunPod's queue protocol: RUNPOD_* variables and --runpod-* options
+  RunPodSettings runpod;
+
   std::string config_file;  // where file values came from, "" when none
 
   // Model names of `models`, without duplicates, in order.
@@ -54,6 +59,9 @@ struct Config {
 
   // How models find and check their weights. Throws std::invalid_argument for a bad source list.
   volume::ResolveOptions resolve_options() const;
+
+  // What job input validation allows (the HTTP API and the queue worker validate alike).
+  JobInputLimits job_input_limits() const;
 };
 
 }  // namespace warmtts

@@ -79,13 +79,8 @@ json model_json(const model_status& m) {
 
 }  // namespace
 
-HttpApi::HttpApi(const Config& config, ActorClient& actors) : config_(config), actors_(actors) {
-  limits_.models = config.model_names();
-  limits_.default_model = config.default_model;
-  limits_.max_text_chars = config.max_text_chars;
-  limits_.max_voice_bytes = config.max_voice_bytes;
-  limits_.default_execution_timeout_ms = config.execution_timeout_s * 1000;
-}
+HttpApi::HttpApi(const Config& config, ActorClient& actors)
+    : config_(config), actors_(actors), limits_(config.job_input_limits()) {}
 
 void HttpApi::handle(HttpRequest&& req, HttpReply reply) {
   const auto t0 = clock_type::now();

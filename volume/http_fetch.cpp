@@ -86,16 +86,22 @@ std::string resolve_url(const std::string& base, const std::string& location) {
   return std::string(out.buffer());
 }
 
-FetchResponse fetch(const FetchRequest& r) {
-  auto url = boost::urls::parse_uri(r.url);
+HttpUrl parse_http_url(const std::string& text) {
+  auto url = boost::urls::parse_uri(text);
   if (!url || (url->scheme() != "http" && url->scheme() != "https"))
-    throw HttpError("not an http(s) URL: " + r.url);
-  const bool tls = url->scheme() == "https";
-  const std::string host = url->host();
-  const std::string port = url->has_port() ? std::string(url->port()) : (tls ? "443" : "80");
-  std::string target = std::string(url->encoded_path());
-  if (target.empty()) target = "/";
-  if (url->has_query()) target += "?" + std::string(url->encoded_query());
+    throw HttpError("not an http(s) URL: " + text);
+  HttpUrl out;
+  out.tls = url->scheme() == "https";
+  out.host = url->host();
+  out.port = url->has_port() ? std::string(url->port()) : (out.tls ? "443" : "80");
+  out.target = std::string(url->encoded_path());
+  if (out.target.empty()) out.target = "/";
+  if (url->has_query()) out.target += "?" + std::string(url->encoded_query());
+  return out;
+}
+
+FetchResponse fetch(const FetchRequest& r) {
+  const auto [tls, host, port, target] = parse_http_url(r.url);
 
   try {
     net::io_context io;

@@ -35,6 +35,17 @@ struct FetchRequest {
   std::function<void(const char* data, size_t n)> sink;
 };
 
+// An http:// or https:// URL split the way a client connects to it.
+struct HttpUrl {
+  bool tls = false;
+  std::string host;
+  std::string port;    // explicit, or 80 / 443
+  std::string target;  // path and query, "/" at least
+};
+
+// Throws HttpError for anything that is not an absolute http(s) URL.
+HttpUrl parse_http_url(const std::string& url);
+
 // Throws HttpError on a connection, TLS or protocol failure (including a body cut short).
 FetchResponse fetch(const FetchRequest& request);
 

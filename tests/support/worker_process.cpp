@@ -89,6 +89,9 @@ WorkerProcess::WorkerProcess(const std::string& binary, std::vector<std::string>
   if (pid_ == 0) {
     dup2(fd, 1);
     dup2(fd, 2);
+    // Nothing else of ours: no sockets, and no lock file a `flock` around the tests holds (a
+    // worker left behind would keep it).
+    close_range(3, ~0u, 0);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<std::string> argv_s = {binary, "serve", "--port", "0"};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -109,11 +112,18 @@ WorkerProcess::WorkerProcess(const std::string& binary, std::vector<std::string>
       client_ = std::make_unique<HttpClient>(port_);
       return;
     }
-    if (wait_exit(std::chrono::milliseconds(0)) >= 0)
+    if (wait_exit(std::chrono::milliseconds(0)) >= 0) {
+      unlink(log_path_.c_str());
       throw std::runtime_error("worker exited with " + std::to_string(exit_code_) + ":\n" + text);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("worker did not start listening within 20 s:\n" + log());
+  // No destructor runs for a constructor that throws: the worker must not outlive the test.
+  std::string text = log();
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  unlink(log_path_.c_str());
+  throw std::runtime_error("worker did not start listening within 20 s:\n" + text);
 }
 
 WorkerProcess::~WorkerProcess() {

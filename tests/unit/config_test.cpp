@@ -92,7 +92,9 @@ BOOST_AUTO_TEST_CASE(bad_values_are_usage_errors_that_say_why) {
   expect({"serve", "--config", write_file(R"({"prot": 1})")}, "\"prot\" is not an option");
   expect({"serve", "--config", write_file("not json")}, "not a JSON object");
   expect({"serve", "--config", "/nonexistent.json"}, "cannot read");
-  expect({}, "subcommand");
+  expect({"serv"}, "serv");  // no command is RunPod's entry point; a wrong one is an error
+  expect({"serve", "--runpod-concurrency", "bark=2"}, "MODEL=N for a configured model");
+  expect({"serve", "--runpod-concurrency", "chatterbox=0"}, "from 1 to 1024");
   expect({"serve", "--higgs-sources", "s3:bucket"}, "unknown kind");
   expect({"volume", "verify", "--model", "bark"}, "unknown model");
 }

@@ -16,6 +16,7 @@
 #include <ATen/ops/mm.h>
 #include <ATen/ops/softmax.h>
 #include <ATen/ops/_softmax.h>
+#include <ATen/ops/addmv.h>
 #include <ATen/ops/mv.h>
 #include <ATen/ops/outer.h>
 #include <ATen/ops/ones.h>
@@ -48,35 +49,59 @@ at::Tensor dense(const at::Tensor& x, const at::Tensor& weight, const at::Tensor
   auto x2 = x.reshape({rows, in}).contiguous();
   std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
   shape.back() = out;
-  if (rows > 4) {
-    // Many rows: each thread a block of rows against the whole weight, one GEMM each
-    // (~2x at::linear on one BLAS thread for the S3Gen flow's 1400-row inputs).
+  if (rows > 256) {
+    // Many rows (the S3Gen flow): each thread a block of rows against the whole weight, one
+    // GEMM each, straight into y.
     auto y = at::empty({rows, out}, x.options());
-    parallel_for(0, rows, (rows + chunks - 1) / chunks, [&](int64_t first, int64_t last) {
-      auto dst = y.narrow(0, first, last - first);
-      auto src = x2.narrow(0, first, last - first);
-      if (bias.defined())
-        at::addmm_out(dst, bias, src, weight.t());
-      else
-        at::mm_out(dst, src, weight.t());
+    parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c) {
+        const int64_t begin = rows * c / chunks, end = rows * (c + 1) / chunks;
+        if (end == begin) continue;
+        auto dst = y.narrow(0, begin, end - begin);
+        auto src = x2.narrow(0, begin, end - begin);
+        if (bias.defined())
+          at::addmm_out(dst, bias, src, weight.t());
+        else
+          at::mm_out(dst, src, weight.t());
+      }
     });
     return y.view(shape);
   }
+  if (rows > 4) {
+    // Some rows (a prefill): each thread a block of output features against every row, written
+    // transposed so that each block is contiguous (~1.4x a split by rows at 112 rows), then one
+    // pass adds the bias.
+    auto yt = at::empty({out, rows}, x.options());
+    parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c) {
+        const int64_t begin = out * c / chunks, end = out * (c + 1) / chunks;
+        if (end == begin) continue;
+        auto dst = yt.narrow(0, begin, end - begin);
+        at::mm_out(dst, weight.narrow(0, begin, end - begin), x2.t());
+      }
+    });
+    auto y = bias.defined() ? yt.t() + bias : yt.t().contiguous();
+    return y.view(shape);
+  }
   // Decoding's few rows: split the output features, a matrix-vector product per row, which
-  // OpenBLAS does ~4x faster than the NT-GEMM at::linear picks (bench/llama_decode).
-  auto yt = at::empty({out, rows}, x.options());  // y transposed: each chunk is contiguous
+  // OpenBLAS does ~4x faster than the NT-GEMM at::linear picks (bench/llama_decode). Each
+  // product lands in a contiguous slice of its row of y.
+  auto y = at::empty({rows, out}, x.options());
   parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
     for (int64_t c = first; c < last; ++c) {
       const int64_t begin = out * c / chunks, end = out * (c + 1) / chunks;
       if (end == begin) continue;
       auto w = weight.narrow(0, begin, end - begin);
-      auto dst = yt.narrow(0, begin, end - begin);
-      auto tmp = at::empty({end - begin}, x.options());
-      for (int64_t r = 0; r < rows; ++r) dst.select(1, r).copy_(at::mv_out(tmp, w, x2[r]));
+      for (int64_t r = 0; r < rows; ++r) {
+        auto dst = y.select(0, r).narrow(0, begin, end - begin);
+        if (bias.defined())
+          at::addmv_out(dst, bias.narrow(0, begin, end - begin), w, x2.select(0, r));
+        else
+          at::mv_out(dst, w, x2.select(0, r));
+      }
     }
   });
-  auto y = yt.t().reshape(shape);
-  return bias.defined() ? y + bias : y;
+  return y.view(shape);
 }
 
 at::Tensor swiglu(const at::Tensor& x, const at::Tensor& gate_weight, const at::Tensor& up_weight,
@@ -148,14 +173,31 @@ at::Tensor causal_gqa_attention(const at::Tensor& q, const at::Tensor& k, const 
   if (scale == 0) scale = 1.0 / std::sqrt(static_cast<double>(d));
   // Query head h reads kv head h / groups: group the queries instead of copying the keys.
   auto qg = q.reshape({b, hkv, groups * t, d});
-  auto scores = at::matmul(qg, k.transpose(-1, -2)) * scale;  // [B, Hkv, G*T, S]
+  at::Tensor hidden;  // [G*T, S]: query i (at position past + i) sees keys 0..past + i
   if (t > 1) {
-    // Query i (at position past + i) sees keys 0..past + i.
     auto rows = at::arange(t, at::TensorOptions().dtype(at::kLong).device(q.device())).unsqueeze(1);
     auto cols = at::arange(s, at::TensorOptions().dtype(at::kLong).device(q.device())).unsqueeze(0);
-    auto hidden = (cols > rows + past).repeat({groups, 1});  // [G*T, S]
-    scores = scores.masked_fill(hidden, -std::numeric_limits<float>::infinity());
+    hidden = (cols > rows + past).repeat({groups, 1});
   }
+  constexpr float minus_inf = -std::numeric_limits<float>::infinity();
+  if (!weights && q.device().is_cpu() && at::get_num_threads() > 1) {
+    // One (batch, kv head) per task, as full_attention: batched matmul runs on one thread here.
+    auto out = at::empty({b, hkv, groups * t, d}, q.options());
+    parallel_for(0, b * hkv, 1, [&](int64_t first, int64_t last) {
+      auto scores = at::empty({groups * t, s}, q.options());
+      for (int64_t i = first; i < last; ++i) {
+        const int64_t bi = i / hkv, hi = i % hkv;
+        at::addmm_out(scores, scores, qg[bi][hi], k[bi][hi].t(), /*beta=*/0, /*alpha=*/scale);
+        if (hidden.defined()) scores.masked_fill_(hidden, minus_inf);
+        at::_softmax_out(scores, scores, -1, false);
+        auto dst = out[bi][hi];
+        at::mm_out(dst, scores, v[bi][hi]);
+      }
+    });
+    return out.view({b, hq, t, d});
+  }
+  auto scores = at::matmul(qg, k.transpose(-1, -2)) * scale;  // [B, Hkv, G*T, S]
+  if (hidden.defined()) scores = scores.masked_fill(hidden, minus_inf);
   auto probs = scores.softmax(-1, at::kFloat).to(q.scalar_type());
   if (weights) *weights = probs.reshape({b, hq, t, s});
   return at::matmul(probs, v).reshape({b, hq, t, d});
@@ -165,19 +207,21 @@ at::Tensor full_attention(const at::Tensor& q, const at::Tensor& k, const at::Te
   if (!q.device().is_cpu() || at::get_num_threads() == 1)
     return at::matmul((at::matmul(q, k.transpose(-2, -1)) * scale).softmax(-1), v);
   const int64_t b = q.size(0), h = q.size(1), tq = q.size(2), tk = k.size(2), d = v.size(3);
-  auto q3 = q.reshape({b * h, tq, q.size(3)}), k3 = k.reshape({b * h, tk, k.size(3)}),
-       v3 = v.reshape({b * h, tk, d});
-  auto out = at::empty({b * h, tq, d}, q.options());
+  // Heads are read and written in place through their strides (BLAS takes a leading
+  // dimension): q, k, v as models pass them ([B, T, H, D] viewed as [B, H, T, D]) are not
+  // copied, and the result is laid out [B, Tq, H, D], as the output projection wants it.
+  auto out = at::empty({b, tq, h, d}, q.options());
   parallel_for(0, b * h, 1, [&](int64_t first, int64_t last) {
     auto scores = at::empty({tq, tk}, q.options());
     for (int64_t i = first; i < last; ++i) {
-      at::addmm_out(scores, scores, q3[i], k3[i].t(), /*beta=*/0, /*alpha=*/scale);
+      const int64_t bi = i / h, hi = i % h;
+      at::addmm_out(scores, scores, q[bi][hi], k[bi][hi].t(), /*beta=*/0, /*alpha=*/scale);
       at::_softmax_out(scores, scores, -1, false);
-      auto dst = out[i];
-      at::mm_out(dst, scores, v3[i]);
+      auto dst = out.select(0, bi).select(1, hi);
+      at::mm_out(dst, scores, v[bi][hi]);
     }
   });
-  return out.view({b, h, tq, d});
+  return out.transpose(1, 2);
 }
 
 }  // namespace warmtts::runtime

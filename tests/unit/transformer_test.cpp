@@ -32,3 +32,13 @@ BOOST_AUTO_TEST_CASE(threaded_dense_equals_linear) {
     testing::check_close(runtime::dense(x, w, bias), at::matmul(x, w.t()) + bias, "dense", 1e-4);
   }
 }
+
+BOOST_AUTO_TEST_CASE(threaded_causal_attention_equals_the_single_thread_formula) {
+  for (auto [t, past, groups] : {std::array<int64_t, 3>{1, 20, 1}, {7, 0, 2}, {5, 9, 4}}) {
+    auto q = at::randn({2, 2 * groups, t, 64}), k = at::randn({2, 2, past + t, 64}), v = at::randn({2, 2, past + t, 64});
+    at::set_num_threads(1);
+    auto expected = runtime::causal_gqa_attention(q, k, v);
+    runtime::configure_cpu_threads(2);
+    testing::check_close(runtime::causal_gqa_attention(q, k, v), expected, "causal attention", 1e-5);
+  }
+}

@@ -11,12 +11,14 @@
 #include <ATen/ops/exp.h>
 #include <ATen/ops/leaky_relu.h>
 #include <ATen/ops/matmul.h>
+#include <ATen/ops/mm.h>
 #include <ATen/ops/repeat_interleave.h>
 #include <ATen/ops/silu.h>
 #include <ATen/ops/sin.h>
 #include <ATen/ops/softmax.h>
 #include <ATen/ops/zeros.h>
 
+#include "sidecars/runtime/parallel.hpp"
 #include "sidecars/runtime/transformer.hpp"
 
 namespace warmtts::chatterbox {
@@ -49,15 +51,33 @@ at::Tensor rel_attention(const at::Tensor& x, const at::Tensor& pos, const RelAt
   const int64_t b = x.size(0), t = x.size(1), heads = w.pos_bias_u.size(0), dk = w.pos_bias_u.size(1);
   auto split = [&](const at::Tensor& y) { return y.view({b, -1, heads, dk}); };  // [B, T, H, dk]
   auto q = split(dense(x, w.linear_q.weight, w.linear_q.bias));
-  auto k = split(dense(x, w.linear_k.weight, w.linear_k.bias)).transpose(1, 2);
-  auto v = split(dense(x, w.linear_v.weight, w.linear_v.bias)).transpose(1, 2);
-  auto p = split(dense(pos, w.linear_pos_weight)).transpose(1, 2);  // [1, H, 2T-1, dk]
-  auto ac = at::matmul((q + w.pos_bias_u).transpose(1, 2), k.transpose(-2, -1));
-  auto bd = at::matmul((q + w.pos_bias_v).transpose(1, 2), p.transpose(-2, -1));
+  auto k = split(dense(x, w.linear_k.weight, w.linear_k.bias));
+  auto v = split(dense(x, w.linear_v.weight, w.linear_v.bias));
+  auto p = split(dense(pos, w.linear_pos_weight));  // [1, 2T-1, H, dk]
+  if (x.device().is_cpu() && at::get_num_threads() > 1) {
+    // One (batch, head) per task of the pool, its [T, T] scores in cache (batched matmul runs
+    // on one thread here); the same operations in the same order as below.
+    auto out = at::empty({b, t, heads, dk}, x.options());
+    runtime::parallel_for(0, b * heads, 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        const int64_t bi = i / heads, hi = i % heads;
+        auto qh = q[bi].select(1, hi);
+        auto scores = at::mm(qh + w.pos_bias_u[hi], k[bi].select(1, hi).t());
+        auto bd = at::mm(qh + w.pos_bias_v[hi], p[0].select(1, hi).t());
+        if (bd.size(1) != t) bd = rel_shift(bd.view({1, 1, t, -1})).view({t, t});
+        auto probs = ((scores + bd) / std::sqrt(static_cast<double>(dk))).softmax(-1);
+        auto dst = out[bi].select(1, hi);
+        at::mm_out(dst, probs, v[bi].select(1, hi));
+      }
+    });
+    return dense(out.view({b, t, heads * dk}), w.linear_out.weight, w.linear_out.bias);
+  }
+  auto ac = at::matmul((q + w.pos_bias_u).transpose(1, 2), k.transpose(1, 2).transpose(-2, -1));
+  auto bd = at::matmul((q + w.pos_bias_v).transpose(1, 2), p.transpose(1, 2).transpose(-2, -1));
   if (bd.size(-1) != ac.size(-1)) bd = rel_shift(bd);
   auto scores = (ac + bd) / std::sqrt(static_cast<double>(dk));
-  auto out = at::matmul(at::softmax(scores, -1), v).transpose(1, 2).reshape({b, t, heads * dk});
-  return dense(out, w.linear_out.weight, w.linear_out.bias);
+  auto attn = at::matmul(at::softmax(scores, -1), v.transpose(1, 2)).transpose(1, 2).reshape({b, t, heads * dk});
+  return dense(attn, w.linear_out.weight, w.linear_out.bias);
 }
 
 at::Tensor conformer_layer(const at::Tensor& x, const at::Tensor& pos, const ConformerLayerWeights& w) {

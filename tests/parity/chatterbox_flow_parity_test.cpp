@@ -5,10 +5,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <ATen/ops/cat.h>
 #include <ATen/ops/zeros.h>
 
 #include "sidecars/chatterbox/s3gen_flow.hpp"
+#include "sidecars/runtime/cpu_threads.hpp"
 #include "sidecars/runtime/safetensors_file.hpp"
 #include "tests/support/tensor_compare.hpp"
 
@@ -31,6 +33,16 @@ BOOST_AUTO_TEST_CASE(speaker_projection_matches) {
 
 BOOST_AUTO_TEST_CASE(encoder_and_mu_match) {
   testing::check_close(flow.mu(all_tokens()), ref.tensor("mu"), "mu", 1e-4);
+}
+
+BOOST_AUTO_TEST_CASE(the_threaded_cpu_paths_match_too) {
+  // Engines run on ATen's pool (per-head attention, split GEMMs); the cases above on one thread.
+  runtime::configure_cpu_threads(2);
+  testing::check_close(flow.mu(all_tokens()), ref.tensor("mu"), "mu on 2 threads", 1e-4);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(0);
+  testing::check_close(flow.inference(ref.tensor("token"), prompt(), gen, nullptr, ref.tensor("z")),
+                       ref.tensor("mel"), "mel on 2 threads", 1e-3);
+  at::set_num_threads(1);
 }
 
 BOOST_AUTO_TEST_CASE(the_cosine_time_schedule_matches) {

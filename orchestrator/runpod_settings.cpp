@@ -5,6 +5,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "volume/http_fetch.hpp"
+
 namespace warmtts {
 namespace {
 
@@ -124,19 +126,6 @@ std::string replace_take_path(const std::string& url, std::string_view replaceme
   return out;
 }
 
-std::string query_escape(std::string_view value) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string query_escape(std::string_view value) { return volume::percent_encode(value); }
 
 }  // namespace warmtts

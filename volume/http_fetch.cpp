@@ -1,6 +1,7 @@
 #include "volume/http_fetch.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include <boost/asio/connect.hpp>
@@ -135,6 +136,21 @@ FetchResponse fetch(const FetchRequest& r) {
   } catch (const std::exception& e) {
     throw HttpError(r.method + " " + host + ":" + port + " failed: " + e.what());
   }
+}
+
+std::string percent_encode(std::string_view text, bool keep_slashes) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slashes && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace warmtts::volume

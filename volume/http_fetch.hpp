@@ -9,6 +9,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace warmtts::volume {
 
@@ -48,6 +49,10 @@ HttpUrl parse_http_url(const std::string& url);
 
 // Throws HttpError on a connection, TLS or protocol failure (including a body cut short).
 FetchResponse fetch(const FetchRequest& request);
+
+// RFC 3986 percent-encoding: unreserved characters (and '/' with keep_slashes, for paths) stay,
+// every other byte becomes %XX.
+std::string percent_encode(std::string_view text, bool keep_slashes = false);
 
 // Resolves a Location header against the URL it came from.
 std::string resolve_url(const std::string& base, const std::string& location);

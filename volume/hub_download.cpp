@@ -34,20 +34,7 @@ bool is_hex_of(const std::string& s, size_t n) {
          });
 }
 
-std::string url_path_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_path_escape(const std::string& s) { return percent_encode(s, /*keep_slashes=*/true); }
 
 // One repository's download into ROOT = DIR/models--ORG--NAME.
 class RepoDownload {

@@ -51,10 +51,10 @@ ChatterboxModel::ChatterboxModel(const std::filesystem::path& folder, const Chat
   t3_ = std::make_unique<T3>(T3Weights::load(t3_file, backbone), backbone);
 
   const auto s3gen = SafetensorsFile::open(folder / "s3gen.safetensors").tensors();
-  s3_tokenizer_ = std::make_unique<S3Tokenizer>(s3gen);
+  s3_tokenizer_ = std::make_unique<S3Tokenizer>(S3TokenizerWeights::load(s3gen));
   campplus_ = std::make_unique<CampPlus>(s3gen);
   flow_ = std::make_unique<S3GenFlow>(s3gen);
-  hift_ = std::make_unique<Hift>(s3gen);
+  hift_ = std::make_unique<Hift>(HiftWeights::load(s3gen));
 
   mel_filters_ = runtime::mel_filterbank(sample_rate, 1920, 80, 0, 8000);
   // S3Token2Wav.trim_fade: 20 ms of silence, then a 20 ms raised-cosine fade-in.

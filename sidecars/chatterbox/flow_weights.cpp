@@ -5,24 +5,11 @@
 namespace warmtts::chatterbox {
 namespace {
 
-class Reader {
+// The flow's tensors, named below "flow.".
+class Reader : public runtime::SubmoduleTensors {
  public:
-  explicit Reader(const std::map<std::string, at::Tensor>& tensors) : w_(tensors, "flow.") {}
-
-  at::Tensor tensor(const std::string& name) const { return w_(name); }
-  bool has(const std::string& name) const { return w_.has(name); }
-  Affine affine(const std::string& name, bool bias = true) const {
-    return {w_(name + ".weight"), bias ? w_(name + ".bias") : at::Tensor()};
-  }
-  // How many "<prefix>N<suffix>" tensors exist for N = 0, 1, ...
-  int count(const std::string& prefix, const std::string& suffix) const {
-    int n = 0;
-    while (has(prefix + std::to_string(n) + suffix)) ++n;
-    return n;
-  }
-
- private:
-  runtime::SubmoduleTensors w_;
+  explicit Reader(const std::map<std::string, at::Tensor>& tensors) : SubmoduleTensors(tensors, "flow.") {}
+  at::Tensor tensor(const std::string& name) const { return (*this)(name); }
 };
 
 ConformerLayerWeights conformer_layer(const Reader& r, const std::string& p) {

@@ -9,14 +9,11 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "sidecars/runtime/checkpoint.hpp"
+
 namespace warmtts::chatterbox {
 
-// "<name>.weight" and "<name>.bias" of a Linear, Conv1d or LayerNorm (bias undefined when the
-// module has none).
-struct Affine {
-  at::Tensor weight;
-  at::Tensor bias;
-};
+using runtime::Affine;
 
 // RelPositionMultiHeadedAttention
 struct RelAttentionWeights {

@@ -40,39 +40,59 @@ at::Tensor snake(const at::Tensor& x, const at::Tensor& alpha) {
   return x + (1.0 / (a + 1e-9)) * (x * a).sin().pow(2);
 }
 
-}  // namespace
-
-Hift::Hift(std::map<std::string, at::Tensor> tensors)
-    : w_(std::move(tensors), "mel2wav.") {
-  runtime::fold_weight_norms(w_.tensors());
-  if (!w_.has("conv_pre.weight")) throw std::runtime_error("HiFT: no mel2wav.conv_pre weights");
+at::Tensor conv(const at::Tensor& x, const Affine& a, int64_t stride, int64_t padding, int64_t dilation = 1) {
+  return at::conv1d(x, a.weight, a.bias, {stride}, {padding}, {dilation});
 }
 
-const at::Tensor& Hift::t(const std::string& name) const { return w_(name); }
-
-at::Tensor Hift::conv(const at::Tensor& x, const std::string& name, int64_t stride, int64_t padding,
-                      int64_t dilation) const {
-  return at::conv1d(x, t(name + ".weight"), t(name + ".bias"), {stride}, {padding}, {dilation});
-}
-
-at::Tensor Hift::resblock(const at::Tensor& x, const std::string& name, int64_t kernel) const {
+at::Tensor resblock(const at::Tensor& x, const HiftResBlockWeights& w, int64_t kernel) {
   at::Tensor out = x;
-  for (int64_t i = 0; i < 3; ++i) {
-    auto s = std::to_string(i);
+  for (size_t i = 0; i < 3; ++i) {
     const int64_t d = dilations[i];
-    auto xt = snake(out, t(name + ".activations1." + s + ".alpha"));
-    xt = conv(xt, name + ".convs1." + s, 1, (kernel * d - d) / 2, d);
-    xt = snake(xt, t(name + ".activations2." + s + ".alpha"));
-    xt = conv(xt, name + ".convs2." + s, 1, (kernel - 1) / 2);
+    auto xt = snake(out, w.activations1_alpha[i]);
+    xt = conv(xt, w.convs1[i], 1, (kernel * d - d) / 2, d);
+    xt = snake(xt, w.activations2_alpha[i]);
+    xt = conv(xt, w.convs2[i], 1, (kernel - 1) / 2);
     out = xt + out;
   }
   return out;
 }
 
+HiftResBlockWeights resblock_weights(const runtime::SubmoduleTensors& t, const std::string& name) {
+  HiftResBlockWeights r;
+  for (size_t i = 0; i < 3; ++i) {
+    const std::string s = std::to_string(i);
+    r.convs1[i] = t.affine(name + ".convs1." + s);
+    r.convs2[i] = t.affine(name + ".convs2." + s);
+    r.activations1_alpha[i] = t(name + ".activations1." + s + ".alpha");
+    r.activations2_alpha[i] = t(name + ".activations2." + s + ".alpha");
+  }
+  return r;
+}
+
+}  // namespace
+
+HiftWeights HiftWeights::load(const std::map<std::string, at::Tensor>& tensors) {
+  runtime::SubmoduleTensors t(tensors, "mel2wav.");
+  runtime::fold_weight_norms(t.tensors());
+  HiftWeights w;
+  for (size_t i = 0; i < 5; ++i) w.f0_predictor_condnet[i] = t.affine("f0_predictor.condnet." + std::to_string(2 * i));
+  w.f0_predictor_classifier = t.affine("f0_predictor.classifier");
+  w.m_source_l_linear = t.affine("m_source.l_linear");
+  w.conv_pre = t.affine("conv_pre");
+  for (size_t i = 0; i < 3; ++i) {
+    w.ups[i] = t.affine("ups." + std::to_string(i));
+    w.source_downs[i] = t.affine("source_downs." + std::to_string(i));
+    w.source_resblocks[i] = resblock_weights(t, "source_resblocks." + std::to_string(i));
+  }
+  for (size_t i = 0; i < 9; ++i) w.resblocks[i] = resblock_weights(t, "resblocks." + std::to_string(i));
+  w.conv_post = t.affine("conv_post");
+  return w;
+}
+
 at::Tensor Hift::predict_f0(const at::Tensor& mel) const {
   at::Tensor x = mel;
-  for (int i = 0; i < 5; ++i) x = at::elu(conv(x, "f0_predictor.condnet." + std::to_string(i * 2), 1, 1));
-  auto y = runtime::dense(x.transpose(1, 2), t("f0_predictor.classifier.weight"), t("f0_predictor.classifier.bias"));
+  for (const auto& layer : w_.f0_predictor_condnet) x = at::elu(conv(x, layer, 1, 1));
+  auto y = runtime::dense(x.transpose(1, 2), w_.f0_predictor_classifier.weight, w_.f0_predictor_classifier.bias);
   return y.squeeze(-1).abs();
 }
 
@@ -91,35 +111,33 @@ at::Tensor Hift::source(const at::Tensor& f0, at::Generator& gen) const {
   auto noise_amp = uv * noise_std + (1 - uv) * (sine_amp / 3);
   auto noise = noise_amp * at::randn(sines.sizes(), gen, sines.options());
   sines = sines * uv + noise;
-  auto merged = at::tanh(runtime::dense(sines.transpose(1, 2), t("m_source.l_linear.weight"),
-                                        t("m_source.l_linear.bias")));  // [B, L, 1]
+  auto merged = at::tanh(runtime::dense(sines.transpose(1, 2), w_.m_source_l_linear.weight,
+                                        w_.m_source_l_linear.bias));  // [B, L, 1]
   return merged.transpose(1, 2);
 }
 
 at::Tensor Hift::decode(const at::Tensor& mel, const at::Tensor& source) const {
   auto spec = runtime::stft(source.squeeze(1), n_fft, hop, n_fft, /*center=*/true);  // [B, 9, F]
   auto s_stft = at::cat({at::real(spec), at::imag(spec)}, 1);
-  auto x = conv(mel, "conv_pre", 1, 3);
+  auto x = conv(mel, w_.conv_pre, 1, 3);
   for (int64_t i = 0; i < 3; ++i) {
     x = at::leaky_relu(x, 0.1);
     const int64_t u = upsample_rates[i], k = upsample_kernels[i];
-    auto name = "ups." + std::to_string(i);
-    x = at::conv_transpose1d(x, t(name + ".weight"), t(name + ".bias"), {u}, {(k - u) / 2});
+    x = at::conv_transpose1d(x, w_.ups[i].weight, w_.ups[i].bias, {u}, {(k - u) / 2});
     if (i == 2) x = at::reflection_pad1d(x, {1, 0});
     // The source enters at every scale: downsampled by 15, 3, 1.
     const int64_t down = i == 0 ? 15 : i == 1 ? 3 : 1;
-    auto sname = "source_downs." + std::to_string(i);
-    auto si = down == 1 ? conv(s_stft, sname, 1, 0) : conv(s_stft, sname, down, down / 2);
-    si = resblock(si, "source_resblocks." + std::to_string(i), source_kernels[i]);
+    auto si = down == 1 ? conv(s_stft, w_.source_downs[i], 1, 0) : conv(s_stft, w_.source_downs[i], down, down / 2);
+    si = resblock(si, w_.source_resblocks[i], source_kernels[i]);
     x = x + si;
     at::Tensor xs;
     for (int64_t j = 0; j < 3; ++j) {
-      auto r = resblock(x, "resblocks." + std::to_string(i * 3 + j), resblock_kernels[j]);
+      auto r = resblock(x, w_.resblocks[i * 3 + j], resblock_kernels[j]);
       xs = j == 0 ? r : xs + r;
     }
     x = xs / 3.0;
   }
-  x = conv(at::leaky_relu(x, 0.01), "conv_post", 1, 3);
+  x = conv(at::leaky_relu(x, 0.01), w_.conv_post, 1, 3);
   const int64_t bins = n_fft / 2 + 1;
   auto magnitude = at::clamp(x.narrow(1, 0, bins).exp(), c10::nullopt, 1e2);
   auto phase = x.narrow(1, bins, bins).sin();

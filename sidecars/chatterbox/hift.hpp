@@ -3,6 +3,7 @@
 // Weights are s3gen.safetensors' mel2wav.* tensors (weight norm folded at load).
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 
@@ -13,11 +14,32 @@
 
 namespace warmtts::chatterbox {
 
+using runtime::Affine;
+
+// ResBlock with Snake activations: convs1.{0,1,2}, convs2.{0,1,2}, activations{1,2}.{0,1,2}.alpha
+struct HiftResBlockWeights {
+  std::array<Affine, 3> convs1, convs2;
+  std::array<at::Tensor, 3> activations1_alpha, activations2_alpha;
+};
+
+// mel2wav.*, weight-norm pairs folded into plain weights.
+struct HiftWeights {
+  std::array<Affine, 5> f0_predictor_condnet;  // condnet.{0,2,4,6,8}
+  Affine f0_predictor_classifier;
+  Affine m_source_l_linear;
+  Affine conv_pre;
+  std::array<Affine, 3> ups, source_downs;
+  std::array<HiftResBlockWeights, 3> source_resblocks;
+  std::array<HiftResBlockWeights, 9> resblocks;
+  Affine conv_post;
+
+  // name -> tensor, with or without the "mel2wav." prefix.
+  static HiftWeights load(const std::map<std::string, at::Tensor>& tensors);
+};
+
 class Hift {
  public:
-  // `tensors`: name -> tensor, with or without the "mel2wav." prefix; weight-norm pairs are
-  // folded here.
-  explicit Hift(std::map<std::string, at::Tensor> tensors);
+  explicit Hift(HiftWeights weights) : w_(std::move(weights)) {}
 
   // mel [B, 80, T] -> F0 in Hz [B, T] (ConvRNNF0Predictor)
   at::Tensor predict_f0(const at::Tensor& mel) const;
@@ -30,12 +52,7 @@ class Hift {
   at::Tensor synthesize(const at::Tensor& mel, at::Generator& gen) const;
 
  private:
-  const at::Tensor& t(const std::string& name) const;
-  at::Tensor conv(const at::Tensor& x, const std::string& name, int64_t stride, int64_t padding,
-                  int64_t dilation = 1) const;
-  at::Tensor resblock(const at::Tensor& x, const std::string& name, int64_t kernel) const;
-
-  runtime::SubmoduleTensors w_;
+  HiftWeights w_;
 };
 
 }  // namespace warmtts::chatterbox

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -12,10 +13,33 @@
 
 namespace warmtts::chatterbox {
 
+using runtime::Affine;
+
+// tokenizer.encoder.blocks.{i}.*
+struct S3TokenizerBlockWeights {
+  Affine attn_ln;
+  Affine attn_query;
+  at::Tensor attn_key_weight;  // no bias
+  Affine attn_value;
+  Affine attn_out;
+  at::Tensor attn_fsmn_block_weight;  // depthwise [D, 1, 31]
+  Affine mlp_ln, mlp_0, mlp_2;
+};
+
+// tokenizer.*
+struct S3TokenizerWeights {
+  at::Tensor mel_filters;  // _mel_filters [128, 201]
+  Affine encoder_conv1, encoder_conv2;
+  std::vector<S3TokenizerBlockWeights> encoder_blocks;
+  Affine quantizer_codebook_project_down;  // quantizer._codebook.project_down [8, D]
+
+  // name -> tensor, with or without the "tokenizer." prefix.
+  static S3TokenizerWeights load(const std::map<std::string, at::Tensor>& tensors);
+};
+
 class S3Tokenizer {
  public:
-  // name -> tensor, with or without the "tokenizer." prefix.
-  explicit S3Tokenizer(std::map<std::string, at::Tensor> tensors);
+  explicit S3Tokenizer(S3TokenizerWeights weights);
 
   // wav [T] at 16 kHz -> log-mel [128, frames] (100 Hz)
   at::Tensor log_mel(const at::Tensor& wav16) const;
@@ -26,10 +50,9 @@ class S3Tokenizer {
   at::Tensor tokenize(const at::Tensor& wav16, int64_t max_len = 0) const;
 
  private:
-  const at::Tensor& t(const std::string& name) const;
-  at::Tensor block(const at::Tensor& x, const std::string& name) const;
+  at::Tensor block(const at::Tensor& x, const S3TokenizerBlockWeights& w) const;
 
-  runtime::SubmoduleTensors w_;
+  S3TokenizerWeights w_;
   int64_t heads_ = 0;
   at::Tensor cos_, sin_;  // RoPE tables [2048, 64]
 };

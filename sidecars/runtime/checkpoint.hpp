@@ -33,6 +33,13 @@ class ShardedSafetensors {
 // values are skipped). Throws std::runtime_error naming the file when it cannot be read.
 std::map<std::string, at::Tensor> load_torch_file(const std::filesystem::path& path);
 
+// The weight and bias of a Linear, Conv1d or LayerNorm, as checkpoints name them
+// ("<name>.weight", "<name>.bias"); bias undefined when the module has none.
+struct Affine {
+  at::Tensor weight;
+  at::Tensor bias;
+};
+
 // The tensors of one sub-model of a checkpoint (S3Gen's "mel2wav.", "tokenizer.", ...) in
 // float32, named below that prefix; names that lack the prefix are taken as they are.
 class SubmoduleTensors {
@@ -42,6 +49,16 @@ class SubmoduleTensors {
   // Throws naming the full checkpoint name when the tensor is missing.
   const at::Tensor& operator()(const std::string& name) const;
   bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+  // "<name>.weight" (and "<name>.bias"), throwing like operator() when one is missing.
+  Affine affine(const std::string& name, bool with_bias = true) const {
+    return {(*this)(name + ".weight"), with_bias ? (*this)(name + ".bias") : at::Tensor()};
+  }
+  // How many "<prefix>N<suffix>" tensors exist for N = 0, 1, ... (layers of a stack).
+  int count(const std::string& prefix, const std::string& suffix) const {
+    int n = 0;
+    while (has(prefix + std::to_string(n) + suffix)) ++n;
+    return n;
+  }
   std::map<std::string, at::Tensor>& tensors() { return tensors_; }
 
  private:

@@ -15,7 +15,8 @@ const std::string dir = std::string(WARMTTS_FIXTURES) + "/chatterbox_hift/";
 const auto ref = runtime::SafetensorsFile::open(dir + "reference.safetensors");
 
 chatterbox::Hift hift() {
-  return chatterbox::Hift(runtime::SafetensorsFile::open(dir + "s3gen_hift.safetensors").tensors());
+  return chatterbox::Hift(
+      chatterbox::HiftWeights::load(runtime::SafetensorsFile::open(dir + "s3gen_hift.safetensors").tensors()));
 }
 }  // namespace
 

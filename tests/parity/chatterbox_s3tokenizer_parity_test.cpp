@@ -12,7 +12,8 @@ namespace {
 const std::string dir = std::string(WARMTTS_FIXTURES) + "/chatterbox_s3tokenizer/";
 const auto ref = runtime::SafetensorsFile::open(dir + "reference.safetensors");
 chatterbox::S3Tokenizer tokenizer() {
-  return chatterbox::S3Tokenizer(runtime::SafetensorsFile::open(dir + "s3gen_tokenizer.safetensors").tensors());
+  return chatterbox::S3Tokenizer(
+      chatterbox::S3TokenizerWeights::load(runtime::SafetensorsFile::open(dir + "s3gen_tokenizer.safetensors").tensors()));
 }
 }  // namespace
 

@@ -26,31 +26,70 @@ at::Tensor segment_pooling(const at::Tensor& x) {
   return pooled.repeat_interleave(seg, -1).narrow(-1, 0, frames);
 }
 
+at::Tensor batch_norm(const at::Tensor& x, const BatchNormWeights& w) {
+  return at::batch_norm(x, w.weight, w.bias, w.running_mean, w.running_var, /*training=*/false, 0.1, 1e-5,
+                        /*cudnn_enabled=*/false);
+}
+
+at::Tensor res_block(const at::Tensor& x, const CampPlusResBlockWeights& w, int64_t stride) {
+  auto out = at::relu(batch_norm(at::conv2d(x, w.conv1_weight, {}, {stride, 1}, {1, 1}), w.bn1));
+  out = batch_norm(at::conv2d(out, w.conv2_weight, {}, {1, 1}, {1, 1}), w.bn2);
+  auto shortcut =
+      w.shortcut_0_weight.defined() ? batch_norm(at::conv2d(x, w.shortcut_0_weight, {}, {stride, 1}), w.shortcut_1) : x;
+  return at::relu(out + shortcut);
+}
+
+// Reads speaker_encoder.* into the structs.
+struct Reader : runtime::SubmoduleTensors {
+  explicit Reader(const std::map<std::string, at::Tensor>& t) : SubmoduleTensors(t, "speaker_encoder.") {}
+  BatchNormWeights bn(const std::string& name) const {
+    // affine=False BatchNorms (the last one) have running statistics only.
+    return {has(name + ".weight") ? (*this)(name + ".weight") : at::Tensor(),
+            has(name + ".bias") ? (*this)(name + ".bias") : at::Tensor(), (*this)(name + ".running_mean"),
+            (*this)(name + ".running_var")};
+  }
+  std::vector<CampPlusResBlockWeights> res_blocks(const std::string& layer) const {
+    std::vector<CampPlusResBlockWeights> blocks;
+    for (int i = 0, n = count(layer + ".", ".conv1.weight"); i < n; ++i) {
+      const std::string b = layer + "." + std::to_string(i);
+      blocks.push_back({(*this)(b + ".conv1.weight"), bn(b + ".bn1"), (*this)(b + ".conv2.weight"), bn(b + ".bn2"),
+                        has(b + ".shortcut.0.weight") ? (*this)(b + ".shortcut.0.weight") : at::Tensor(),
+                        has(b + ".shortcut.0.weight") ? bn(b + ".shortcut.1") : BatchNormWeights{}});
+    }
+    return blocks;
+  }
+};
+
 }  // namespace
 
-CampPlus::CampPlus(std::map<std::string, at::Tensor> tensors)
-    : w_(std::move(tensors), "speaker_encoder.") {
-  if (!has("head.conv1.weight")) throw std::runtime_error("CAMPPlus: no speaker_encoder.head.conv1.weight");
-}
-
-const at::Tensor& CampPlus::t(const std::string& name) const { return w_(name); }
-
-at::Tensor CampPlus::batch_norm(const at::Tensor& x, const std::string& name) const {
-  // affine=False BatchNorms (the last one) have running statistics only.
-  at::Tensor weight = has(name + ".weight") ? t(name + ".weight") : at::Tensor();
-  at::Tensor bias = has(name + ".bias") ? t(name + ".bias") : at::Tensor();
-  return at::batch_norm(x, weight, bias, t(name + ".running_mean"), t(name + ".running_var"),
-                        /*training=*/false, 0.1, 1e-5, /*cudnn_enabled=*/false);
-}
-
-at::Tensor CampPlus::res_block(const at::Tensor& x, const std::string& n, int64_t stride) const {
-  auto out = at::relu(batch_norm(at::conv2d(x, t(n + ".conv1.weight"), {}, {stride, 1}, {1, 1}), n + ".bn1"));
-  out = batch_norm(at::conv2d(out, t(n + ".conv2.weight"), {}, {1, 1}, {1, 1}), n + ".bn2");
-  auto shortcut = has(n + ".shortcut.0.weight")
-                      ? batch_norm(at::conv2d(x, t(n + ".shortcut.0.weight"), {}, {stride, 1}),
-                                   n + ".shortcut.1")
-                      : x;
-  return at::relu(out + shortcut);
+CampPlusWeights CampPlusWeights::load(const std::map<std::string, at::Tensor>& tensors) {
+  const Reader t(tensors);
+  CampPlusWeights w;
+  w.head_conv1_weight = t("head.conv1.weight");
+  w.head_bn1 = t.bn("head.bn1");
+  w.head_layer1 = t.res_blocks("head.layer1");
+  w.head_layer2 = t.res_blocks("head.layer2");
+  w.head_conv2_weight = t("head.conv2.weight");
+  w.head_bn2 = t.bn("head.bn2");
+  w.xvector_tdnn_linear_weight = t("xvector.tdnn.linear.weight");
+  w.xvector_tdnn_nonlinear_batchnorm = t.bn("xvector.tdnn.nonlinear.batchnorm");
+  for (size_t b = 0; b < 3; ++b) {
+    const std::string block = "xvector.block" + std::to_string(b + 1);
+    auto& out = w.xvector_blocks[b];
+    for (int k = 1; t.has(block + ".tdnnd" + std::to_string(k) + ".linear1.weight"); ++k) {  // from 1
+      const std::string l = block + ".tdnnd" + std::to_string(k);
+      out.tdnnd.push_back({t.bn(l + ".nonlinear1.batchnorm"), t(l + ".linear1.weight"), t.bn(l + ".nonlinear2.batchnorm"),
+                           t(l + ".cam_layer.linear_local.weight"), t.affine(l + ".cam_layer.linear1"),
+                           t.affine(l + ".cam_layer.linear2")});
+    }
+    const std::string transit = "xvector.transit" + std::to_string(b + 1);
+    out.transit_nonlinear_batchnorm = t.bn(transit + ".nonlinear.batchnorm");
+    out.transit_linear_weight = t(transit + ".linear.weight");
+  }
+  w.xvector_out_nonlinear_batchnorm = t.bn("xvector.out_nonlinear.batchnorm");
+  w.xvector_dense_linear_weight = t("xvector.dense.linear.weight");
+  w.xvector_dense_nonlinear_batchnorm = t.bn("xvector.dense.nonlinear.batchnorm");
+  return w;
 }
 
 at::Tensor CampPlus::features(const at::Tensor& wav16) const {
@@ -61,36 +100,33 @@ at::Tensor CampPlus::features(const at::Tensor& wav16) const {
 at::Tensor CampPlus::embed(const at::Tensor& wav16) const {
   // FCM head over the (frequency, time) plane.
   auto x = features(wav16).t().unsqueeze(0).unsqueeze(0);  // [1, 1, 80, T]
-  x = at::relu(batch_norm(at::conv2d(x, t("head.conv1.weight"), {}, {1, 1}, {1, 1}), "head.bn1"));
-  for (const char* layer : {"head.layer1", "head.layer2"})
-    for (int i = 0; has(std::string(layer) + "." + std::to_string(i) + ".conv1.weight"); ++i)
-      x = res_block(x, std::string(layer) + "." + std::to_string(i), i == 0 ? 2 : 1);
-  x = at::relu(batch_norm(at::conv2d(x, t("head.conv2.weight"), {}, {2, 1}, {1, 1}), "head.bn2"));
+  x = at::relu(batch_norm(at::conv2d(x, w_.head_conv1_weight, {}, {1, 1}, {1, 1}), w_.head_bn1));
+  for (const auto* layer : {&w_.head_layer1, &w_.head_layer2})
+    for (size_t i = 0; i < layer->size(); ++i) x = res_block(x, (*layer)[i], i == 0 ? 2 : 1);
+  x = at::relu(batch_norm(at::conv2d(x, w_.head_conv2_weight, {}, {2, 1}, {1, 1}), w_.head_bn2));
   x = x.reshape({x.size(0), x.size(1) * x.size(2), x.size(3)});  // [1, C*F/8, T]
 
-  x = at::conv1d(x, t("xvector.tdnn.linear.weight"), {}, {2}, {2});
-  x = at::relu(batch_norm(x, "xvector.tdnn.nonlinear.batchnorm"));
-  for (int b = 1; b <= 3; ++b) {
-    const std::string block = "xvector.block" + std::to_string(b);
-    const int64_t d = block_dilations[b - 1];
-    for (int k = 1; has(block + ".tdnnd" + std::to_string(k) + ".linear1.weight"); ++k) {
-      const std::string l = block + ".tdnnd" + std::to_string(k);
-      auto h = at::conv1d(at::relu(batch_norm(x, l + ".nonlinear1.batchnorm")), t(l + ".linear1.weight"));
-      h = at::relu(batch_norm(h, l + ".nonlinear2.batchnorm"));
+  x = at::conv1d(x, w_.xvector_tdnn_linear_weight, {}, {2}, {2});
+  x = at::relu(batch_norm(x, w_.xvector_tdnn_nonlinear_batchnorm));
+  for (size_t b = 0; b < 3; ++b) {
+    const auto& block = w_.xvector_blocks[b];
+    const int64_t d = block_dilations[b];
+    for (const auto& l : block.tdnnd) {
+      auto h = at::conv1d(at::relu(batch_norm(x, l.nonlinear1_batchnorm)), l.linear1_weight);
+      h = at::relu(batch_norm(h, l.nonlinear2_batchnorm));
       // CAM: a local conv gated by a context of the utterance mean plus segment means.
-      auto y = at::conv1d(h, t(l + ".cam_layer.linear_local.weight"), {}, {1}, {d}, {d});
+      auto y = at::conv1d(h, l.cam_layer_linear_local_weight, {}, {1}, {d}, {d});
       auto context = h.mean({-1}, /*keepdim=*/true) + segment_pooling(h);
-      context = at::relu(at::conv1d(context, t(l + ".cam_layer.linear1.weight"), t(l + ".cam_layer.linear1.bias")));
-      auto gate = at::sigmoid(at::conv1d(context, t(l + ".cam_layer.linear2.weight"), t(l + ".cam_layer.linear2.bias")));
+      context = at::relu(at::conv1d(context, l.cam_layer_linear1.weight, l.cam_layer_linear1.bias));
+      auto gate = at::sigmoid(at::conv1d(context, l.cam_layer_linear2.weight, l.cam_layer_linear2.bias));
       x = at::cat({x, y * gate}, 1);
     }
-    const std::string transit = "xvector.transit" + std::to_string(b);
-    x = at::conv1d(at::relu(batch_norm(x, transit + ".nonlinear.batchnorm")), t(transit + ".linear.weight"));
+    x = at::conv1d(at::relu(batch_norm(x, block.transit_nonlinear_batchnorm)), block.transit_linear_weight);
   }
-  x = at::relu(batch_norm(x, "xvector.out_nonlinear.batchnorm"));
+  x = at::relu(batch_norm(x, w_.xvector_out_nonlinear_batchnorm));
   auto stats = at::cat({x.mean({-1}), x.std({-1}, /*unbiased=*/true)}, -1).unsqueeze(-1);  // [1, 2C, 1]
-  auto e = at::conv1d(stats, t("xvector.dense.linear.weight"));
-  return batch_norm(e, "xvector.dense.nonlinear.batchnorm").squeeze(-1);
+  auto e = at::conv1d(stats, w_.xvector_dense_linear_weight);
+  return batch_norm(e, w_.xvector_dense_nonlinear_batchnorm).squeeze(-1);
 }
 
 }  // namespace warmtts::chatterbox

@@ -52,7 +52,7 @@ ChatterboxModel::ChatterboxModel(const std::filesystem::path& folder, const Chat
 
   const auto s3gen = SafetensorsFile::open(folder / "s3gen.safetensors").tensors();
   s3_tokenizer_ = std::make_unique<S3Tokenizer>(S3TokenizerWeights::load(s3gen));
-  campplus_ = std::make_unique<CampPlus>(s3gen);
+  campplus_ = std::make_unique<CampPlus>(CampPlusWeights::load(s3gen));
   flow_ = std::make_unique<S3GenFlow>(s3gen);
   hift_ = std::make_unique<Hift>(HiftWeights::load(s3gen));
 

@@ -11,7 +11,8 @@ using namespace warmtts;
 BOOST_AUTO_TEST_CASE(features_and_xvector_match) {
   const std::string dir = std::string(WARMTTS_FIXTURES) + "/chatterbox_campplus/";
   auto ref = runtime::SafetensorsFile::open(dir + "reference.safetensors");
-  chatterbox::CampPlus model(runtime::SafetensorsFile::open(dir + "campplus.safetensors").tensors());
+  chatterbox::CampPlus model(
+      chatterbox::CampPlusWeights::load(runtime::SafetensorsFile::open(dir + "campplus.safetensors").tensors()));
   // Log-energy features: FFT rounding on quiet bins, as in the Kaldi fbank parity test.
   testing::check_close(model.features(ref.tensor("wav")), ref.tensor("features"), "features", 5e-4);
   auto ours = model.embed(ref.tensor("wav"));

@@ -110,7 +110,7 @@ class ChatterboxEngine final : public TtsEngine {
     if (sink) {
       stream.emplace(p.seed);
       on_token = [&](int64_t token) {
-        if (token >= 6561) return;
+        if (token >= s3_speech_vocab) return;  // start, stop and T3-only ids are not audio
         stream->tokens.push_back(token);
         const size_t next = stream->emitted_tokens == 0 ? stream_first_tokens : stream->emitted_tokens + stream_chunk_tokens;
         if (stream->tokens.size() >= next) emit_chunk(*stream, voice, sink, cancel, false, out);

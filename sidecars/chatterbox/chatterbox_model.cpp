@@ -18,7 +18,6 @@ namespace warmtts::chatterbox {
 namespace {
 
 constexpr int64_t start_text_token = 255, stop_text_token = 0;  // T3Config
-constexpr int64_t s3_speech_vocab = 6561;                       // SPEECH_VOCAB_SIZE
 
 runtime::LlamaConfig t3_backbone(const ChatterboxDims& d) {
   runtime::LlamaConfig c;  // Llama_520M: Llama-3 RoPE, theta 500000, eps 1e-5

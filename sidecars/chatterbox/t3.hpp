@@ -17,6 +17,8 @@
 
 namespace warmtts::chatterbox {
 
+// SPEECH_VOCAB_SIZE: ids below are S3 speech tokens, the ones above are T3's own (start, stop).
+inline constexpr int64_t s3_speech_vocab = 6561;
 inline constexpr int64_t start_speech_token = 6561;
 inline constexpr int64_t stop_speech_token = 6562;
 

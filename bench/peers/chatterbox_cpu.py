@@ -22,15 +22,9 @@ import torch
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools" / "parity"))
-import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
+import chatterbox_reference  # noqa: E402  (must precede chatterbox imports)
 
-
-class _NoWatermark:  # Perth is not installed; the bench leaves the watermark out on both sides
-    def apply_watermark(self, wav, sample_rate):
-        return wav
-
-
-sys.modules["perth"] = types.SimpleNamespace(PerthImplicitWatermarker=_NoWatermark)
+chatterbox_reference.stub_watermarker()  # the bench leaves the watermark out on both sides
 sys.modules.setdefault("conformer", types.SimpleNamespace(ConformerBlock=torch.nn.Module))
 sys.modules.setdefault("omegaconf", types.SimpleNamespace(DictConfig=dict))
 from chatterbox.models.s3gen import const as s3gen_const, s3gen as s3gen_module  # noqa: E402

@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +28,9 @@ from safetensors.torch import load_file, save_file
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tools" / "parity"))
-import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
+import chatterbox_reference  # noqa: E402  (must precede chatterbox imports)
 
-
-class _NoWatermark:
-    def apply_watermark(self, wav, sample_rate):
-        return wav
-
-
-sys.modules["perth"] = types.SimpleNamespace(PerthImplicitWatermarker=_NoWatermark)
+chatterbox_reference.stub_watermarker()
 from chatterbox_flow import randomize as randomize_flow  # noqa: E402  (stubs conformer, omegaconf)
 from chatterbox.models.s3gen import const as s3gen_const, s3gen as s3gen_module  # noqa: E402
 
@@ -88,21 +81,6 @@ def randomize_tokenizer(tok):
                     else fan_in_normal(p, 0.25) if p.dim() > 1 else 0.05 * torch.randn_like(p))
 
 
-def randomize_campplus(model):
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith("running_var"):
-                t.copy_(0.5 + torch.rand_like(t))
-            elif name.endswith("running_mean") or name.endswith(".bias"):
-                t.copy_(0.1 * torch.randn_like(t))
-            elif name.endswith("num_batches_tracked"):
-                continue
-            elif t.dim() == 1:  # BatchNorm weights
-                t.copy_(1.0 + 0.1 * torch.randn_like(t))
-            else:
-                t.copy_(fan_in_normal(t, 2.0))
-
-
 def randomize_hift(hift):
     with torch.no_grad():
         for name, p in hift.named_parameters():
@@ -125,7 +103,7 @@ def randomize_hift(hift):
 def random_s3gen():
     s3gen = s3gen_module.S3Token2Wav().eval()
     randomize_tokenizer(s3gen.tokenizer)
-    randomize_campplus(s3gen.speaker_encoder)
+    chatterbox_reference.randomize_campplus(s3gen.speaker_encoder)
     randomize_flow(s3gen.flow)
     randomize_hift(s3gen.mel2wav)
     return s3gen

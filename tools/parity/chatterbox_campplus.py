@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
-import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
+import chatterbox_reference  # noqa: E402  (must precede chatterbox imports)
 from chatterbox.models.s3gen.xvector import CAMPPlus, extract_feature  # noqa: E402
 
 out = Path(sys.argv[1])
@@ -22,18 +22,7 @@ out.mkdir(parents=True, exist_ok=True)
 torch.manual_seed(41)
 model = CAMPPlus(feat_dim=80, embedding_size=32, growth_rate=8, bn_size=2, init_channels=16,
                  memory_efficient=False).eval()
-with torch.no_grad():
-    for name, t in model.state_dict().items():
-        if name.endswith("running_var"):
-            t.copy_(0.5 + torch.rand_like(t))
-        elif name.endswith("running_mean") or name.endswith(".bias"):
-            t.copy_(0.1 * torch.randn_like(t))
-        elif name.endswith("num_batches_tracked"):
-            continue
-        elif t.dim() == 1:  # BatchNorm weights
-            t.copy_(1.0 + 0.1 * torch.randn_like(t))
-        else:
-            t.copy_(torch.randn_like(t) * (2.0 / t[0].numel()) ** 0.5)
+chatterbox_reference.randomize_campplus(model)
 state = {f"speaker_encoder.{k}": v.contiguous() for k, v in model.state_dict().items()
          if not k.endswith("num_batches_tracked")}
 save_file(state, str(out / "campplus.safetensors"))

@@ -35,7 +35,6 @@ import json
 import shutil
 import sys
 import tempfile
-import types
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +42,9 @@ import soundfile
 import torch
 from safetensors.torch import load_file, save_file
 
-import chatterbox_reference  # noqa: F401,E402  (must precede chatterbox imports)
+import chatterbox_reference  # noqa: E402  (must precede chatterbox imports)
 
-
-class _NoWatermark:
-    def apply_watermark(self, wav, sample_rate):
-        return wav
-
-
-# Perth (the watermarker) is not installed and is no part of the models.
-sys.modules["perth"] = types.SimpleNamespace(PerthImplicitWatermarker=_NoWatermark)
+chatterbox_reference.stub_watermarker()
 from chatterbox_flow import randomize as randomize_flow, tiny_flow  # noqa: E402  (stubs conformer, omegaconf)
 from s3tokenizer.model_v2 import ModelConfig, S3TokenizerV2  # noqa: E402
 from chatterbox.models.s3gen import const as s3gen_const, s3gen as s3gen_module  # noqa: E402
@@ -131,18 +123,7 @@ def tiny_tokenizer():
 def tiny_campplus():
     model = CAMPPlus(feat_dim=80, embedding_size=XVEC, growth_rate=8, bn_size=2, init_channels=16,
                      memory_efficient=False).eval()
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith("running_var"):
-                t.copy_(0.5 + torch.rand_like(t))
-            elif name.endswith("running_mean") or name.endswith(".bias"):
-                t.copy_(0.1 * torch.randn_like(t))
-            elif name.endswith("num_batches_tracked"):
-                continue
-            elif t.dim() == 1:  # BatchNorm weights
-                t.copy_(1.0 + 0.1 * torch.randn_like(t))
-            else:
-                t.copy_(torch.randn_like(t) * (2.0 / t[0].numel()) ** 0.5)
+    chatterbox_reference.randomize_campplus(model)
     return model
 
 
@@ -221,7 +202,7 @@ def main():
     assert not unexpected and all(k.endswith("num_batches_tracked") for k in missing), (missing, unexpected)
     tokenizer = EnTokenizer(str(out / "tokenizer.json"))
     model = ChatterboxTTS(t3, s3gen, ve, tokenizer, device="cpu")
-    model.watermarker = _NoWatermark()
+    model.watermarker = chatterbox_reference.NoWatermark()
 
     soundfile.write(out / "voice.wav", clip(2.4, 150.0, 4.0, seed=5), 24000, subtype="PCM_16")
     with tempfile.TemporaryDirectory() as tmp:
